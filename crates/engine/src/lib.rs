@@ -1,0 +1,52 @@
+//! Roster's engine: one organisation's users, invitations, roles, groups, devices and seats,
+//! the rules every change must follow, and checks that say why.
+//!
+//! The engine does no I/O, keeps no clock and logs nothing. The same code runs natively (the
+//! `roster` CLI, the benchmarks), in the edge API and in the browser element, compiled to
+//! WebAssembly.
+//!
+//! ```
+//! use roster_engine::{demo, AccessIndex, Org};
+//!
+//! let org: Org = demo::generate(&demo::DemoSpec::small(20, 7));
+//! let why = org.explain("usr_00001", "users:invite");
+//! println!("{}", serde_json::to_string(&why).unwrap());
+//!
+//! // The compiled index gives the same answer, fast.
+//! let index = AccessIndex::build(&org);
+//! assert_eq!(index.check("usr_00001", "users:invite"), why.is_allowed());
+//! ```
+//!
+//! Changes go through [`Org::execute`] with a [`Command`]; documents through
+//! [`Org::from_json`] and [`Org::to_json`].
+
+pub mod access;
+pub mod catalog;
+pub mod command;
+pub mod demo;
+pub mod document;
+pub mod error;
+pub mod index;
+pub mod limits;
+pub mod model;
+pub mod query;
+mod rules;
+pub mod text;
+pub mod time;
+pub mod token;
+mod tx;
+
+pub use access::{Decision, DenyReason, Explanation, Grant};
+pub use catalog::{BuiltinRole, ProductPermission};
+pub use command::{Actor, Command, Context, Event, InviteSpec, IssuedToken, Note, Outcome};
+pub use document::{DocumentError, OrgDocument};
+pub use error::CommandError;
+pub use index::AccessIndex;
+pub use model::{
+    CustomRole, Device, Group, Invitation, InvitationState, Org, OrgSettings, SeatUsage, Status,
+    User, UserSettings,
+};
+pub use query::{Page, QueryError, SortKey, SortOrder, UserQuery};
+pub use text::ValueError;
+pub use time::Timestamp;
+pub use token::{Entropy, SeededEntropy, SystemEntropy};

@@ -1,0 +1,247 @@
+//! Listing users: filters, sorting and cursor pagination.
+//!
+//! Pages are cut by keyset, not offset: the cursor holds the sort value and id of the last
+//! user shown, so a page never repeats or skips a user when others are added or removed
+//! between requests.
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::limits;
+use crate::model::{Org, Status, User};
+use crate::text::{GroupKey, RoleKey};
+use crate::token::{base64url_decode, base64url_encode};
+
+/// What to sort users by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    /// Display name (the email for users without one), case-insensitively.
+    #[default]
+    Name,
+    /// Email address.
+    Email,
+    /// Status, in the order invited, active, suspended, deactivated.
+    Status,
+    /// Last activity; users never seen come first ascending.
+    LastActive,
+    /// When the user was added.
+    Created,
+}
+
+/// Ascending or descending.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    /// A to Z, oldest first.
+    #[default]
+    Asc,
+    /// Z to A, newest first.
+    Desc,
+}
+
+/// Which users to list and how.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserQuery {
+    /// Only users in one of these statuses (all when empty).
+    pub status: Vec<Status>,
+    /// Only users holding this role, directly or through a group.
+    pub role: Option<RoleKey>,
+    /// Only direct members of this group.
+    pub group: Option<GroupKey>,
+    /// Only users with (true) or without (false) a seat.
+    pub seat: Option<bool>,
+    /// Only users whose name or email contains this text, ignoring case.
+    pub search: Option<String>,
+    /// The sort key.
+    pub sort: SortKey,
+    /// The sort order.
+    pub order: SortOrder,
+    /// Users per page, 1 to [`limits::PAGE_SIZE`]; 50 when absent or 0.
+    pub limit: usize,
+    /// Where to continue, from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+/// One page of users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<'a> {
+    /// The users on this page, in order.
+    pub users: Vec<&'a User>,
+    /// How many users match the filters in all.
+    pub total: usize,
+    /// The cursor of the next page; `None` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// A query that can't be run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    /// The parameter at fault.
+    pub field: &'static str,
+    /// Why.
+    pub reason: String,
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.reason)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+enum SortValue {
+    Number(i64),
+    Text(String),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cursor {
+    sort: SortKey,
+    order: SortOrder,
+    value: SortValue,
+    id: String,
+}
+
+fn sort_value(user: &User, key: SortKey) -> SortValue {
+    match key {
+        SortKey::Name => SortValue::Text(
+            user.name.as_ref().map_or(user.email.as_str(), |n| n.as_str()).to_lowercase(),
+        ),
+        SortKey::Email => SortValue::Text(user.email.as_str().to_owned()),
+        SortKey::Status => SortValue::Number(user.status as i64),
+        SortKey::LastActive => {
+            SortValue::Number(user.last_active_at.map_or(-1, |t| t.unix_seconds()))
+        }
+        SortKey::Created => SortValue::Number(user.created_at.unix_seconds()),
+    }
+}
+
+impl Org {
+    /// Lists users matching `query`, one page at a time.
+    pub fn list_users(&self, query: &UserQuery) -> Result<Page<'_>, QueryError> {
+        let limit = match query.limit {
+            0 => 50,
+            n if n > limits::PAGE_SIZE => {
+                return Err(QueryError { field: "limit", reason: format!("at most {}", limits::PAGE_SIZE) })
+            }
+            n => n,
+        };
+        let search = match &query.search {
+            Some(s) if s.chars().count() > limits::SEARCH_CHARS => {
+                return Err(QueryError { field: "search", reason: "longer than 200 characters".into() })
+            }
+            Some(s) if !s.trim().is_empty() => Some(s.trim().to_lowercase()),
+            _ => None,
+        };
+        if let Some(role) = &query.role {
+            if !self.role_exists(role.as_str()) {
+                return Err(QueryError { field: "role", reason: format!("no role `{role}`") });
+            }
+        }
+        if let Some(group) = &query.group {
+            if !self.groups.contains_key(group) {
+                return Err(QueryError { field: "group", reason: format!("no group `{group}`") });
+            }
+        }
+        let after = match &query.cursor {
+            None => None,
+            Some(text) => {
+                let cursor = decode_cursor(text)?;
+                if cursor.sort != query.sort || cursor.order != query.order {
+                    return Err(QueryError {
+                        field: "cursor",
+                        reason: "made for another sort or order".into(),
+                    });
+                }
+                Some((cursor.value, cursor.id))
+            }
+        };
+        let granting_groups = query.role.as_ref().map(|role| self.groups_granting(role.as_str()));
+
+        let matches = |user: &&User| {
+            (query.status.is_empty() || query.status.contains(&user.status))
+                && query.seat.is_none_or(|seat| user.seat == seat)
+                && query.group.as_ref().is_none_or(|g| user.groups.contains(g))
+                && query.role.as_ref().is_none_or(|role| {
+                    user.roles.contains(role)
+                        || granting_groups.as_ref().is_some_and(|gs| {
+                            user.groups.iter().any(|g| gs.contains(g.as_str()))
+                        })
+                })
+                && search.as_ref().is_none_or(|s| {
+                    user.email.as_str().contains(s.as_str())
+                        || user.name.as_ref().is_some_and(|n| n.as_str().to_lowercase().contains(s))
+                })
+        };
+        let mut rows: Vec<(SortValue, &User)> =
+            self.users.values().filter(matches).map(|u| (sort_value(u, query.sort), u)).collect();
+        let total = rows.len();
+
+        let compare = |a: &(SortValue, &User), b: &(SortValue, &User)| {
+            let ord = a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id));
+            if query.order == SortOrder::Desc { ord.reverse() } else { ord }
+        };
+        if let Some((value, id)) = &after {
+            rows.retain(|(v, u)| {
+                let ord = v.cmp(value).then_with(|| u.id.as_str().cmp(id.as_str()));
+                match query.order {
+                    SortOrder::Asc => ord == Ordering::Greater,
+                    SortOrder::Desc => ord == Ordering::Less,
+                }
+            });
+        }
+        // Only the page needs a full sort: select it first, then order it.
+        if rows.len() > limit {
+            rows.select_nth_unstable_by(limit, compare);
+            rows.truncate(limit + 1);
+        }
+        rows.sort_by(compare);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = match rows.last() {
+            Some((value, user)) if more => Some(encode_cursor(&Cursor {
+                sort: query.sort,
+                order: query.order,
+                value: value.clone(),
+                id: user.id.to_string(),
+            })),
+            _ => None,
+        };
+        Ok(Page { users: rows.into_iter().map(|(_, u)| u).collect(), total, next_cursor })
+    }
+
+    /// The groups whose members hold `role`: those granting it and all their descendants.
+    fn groups_granting(&self, role: &str) -> BTreeSet<&str> {
+        self.groups
+            .keys()
+            .filter(|key| {
+                self.group_closure([*key]).into_iter().any(|(g, _)| {
+                    self.groups.get(g).is_some_and(|group| group.roles.contains(role))
+                })
+            })
+            .map(|k| k.as_str())
+            .collect()
+    }
+}
+
+fn encode_cursor(cursor: &Cursor) -> String {
+    base64url_encode(serde_json::to_string(cursor).unwrap_or_default().as_bytes())
+}
+
+fn decode_cursor(text: &str) -> Result<Cursor, QueryError> {
+    let invalid = || QueryError { field: "cursor", reason: "not a cursor this API issued".into() };
+    if text.len() > 1024 {
+        return Err(invalid());
+    }
+    let bytes = base64url_decode(text).ok_or_else(invalid)?;
+    serde_json::from_slice(&bytes).map_err(|_| invalid())
+}
