@@ -1,0 +1,2 @@
+//! Placeholder; the benchmark harness lands next.
+fn main() {}
