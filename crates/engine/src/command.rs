@@ -65,10 +65,15 @@ pub struct InviteSpec {
     pub groups: BTreeSet<GroupKey>,
 }
 
-/// A change to an org. Serialised with a `command` tag, e.g.
-/// `{"command": "suspend_user", "user_id": "usr_1"}`.
+/// A change to an org.
+///
+/// On the wire a command is one JSON object with a `command` tag beside its fields, e.g.
+/// `{"command": "suspend_user", "user_id": "usr_1"}`: read it with [`Command::from_json`] or
+/// [`Command::from_value`] and write it with [`Command::to_value`]. (The serde derive is
+/// externally tagged so that a bad field is reported with its path, which serde can't do for
+/// internally tagged enums.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// Invite one or more people (all or none). Needs `invitations:create`.
     Invite {
@@ -306,16 +311,53 @@ impl Command {
         }
     }
 
-    /// Reads a command from JSON, naming the path of the first bad field on failure.
+    /// Reads a command from JSON text, naming the first bad field on failure.
     pub fn from_json(text: &str) -> Result<Command, CommandError> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de).map_err(|e| {
+        let value: Value = serde_json::from_str(text).map_err(|e| CommandError::InvalidField {
+            field: "command".into(),
+            reason: format!("not valid JSON: {e}"),
+        })?;
+        Command::from_value(value)
+    }
+
+    /// Reads a command from a JSON value, naming the first bad field on failure.
+    pub fn from_value(value: Value) -> Result<Command, CommandError> {
+        let bad = |field: &str, reason: String| CommandError::InvalidField { field: field.into(), reason };
+        let Value::Object(mut fields) = value else {
+            return Err(bad("command", "expected a JSON object".into()));
+        };
+        let name = match fields.remove("command") {
+            Some(Value::String(name)) => name,
+            Some(_) => return Err(bad("command", "must be a string".into())),
+            None => return Err(bad("command", "missing: say which command to run".into())),
+        };
+        let mut wrapped = serde_json::Map::new();
+        wrapped.insert(name.clone(), Value::Object(fields));
+        serde_path_to_error::deserialize(Value::Object(wrapped)).map_err(|e| {
             let path = e.path().to_string();
-            CommandError::InvalidField {
-                field: if path == "." { "command".into() } else { path },
-                reason: e.into_inner().to_string(),
-            }
+            let reason = e.into_inner().to_string();
+            // Paths start at the command's name; the caller knows fields without it.
+            let field = match path.strip_prefix(name.as_str()) {
+                Some(rest) if rest.starts_with('.') => rest[1..].to_owned(),
+                Some(rest) if rest.starts_with('[') => rest.to_owned(),
+                _ if reason.starts_with("unknown variant") => "command".to_owned(),
+                _ => match reason.strip_prefix("unknown field `") {
+                    Some(rest) => rest.split('`').next().unwrap_or("command").to_owned(),
+                    None => "command".to_owned(),
+                },
+            };
+            bad(&field, reason)
         })
+    }
+
+    /// The command as a JSON object with its `command` tag.
+    pub fn to_value(&self) -> Value {
+        let Ok(Value::Object(outer)) = serde_json::to_value(self) else { return Value::Null };
+        let Some((name, Value::Object(mut fields))) = outer.into_iter().next() else {
+            return Value::Null;
+        };
+        fields.insert("command".into(), Value::String(name));
+        Value::Object(fields)
     }
 }
 
