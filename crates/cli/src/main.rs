@@ -78,6 +78,8 @@ enum Cmd {
         file: PathBuf,
     },
     /// List one page of users as a table, then the cursor of the next page
+    ///
+    /// Columns: id, name, email, status, seat, and the roles held directly or through a group.
     Users(UsersArgs),
     /// Run a command (JSON) against an org and print what it changed as JSON
     Apply(ApplyArgs),

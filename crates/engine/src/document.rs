@@ -93,7 +93,11 @@ impl OrgDocument {
                 match serde_path_to_error::deserialize::<_, OrgDocument>(de) {
                     Ok(doc) => Ok(doc),
                     Err(e) => {
-                        let path = e.path().to_string();
+                        // A syntax error has no field path; report it at the document.
+                        let path = match e.path().to_string() {
+                            p if p == "?" || p.is_empty() => ".".to_owned(),
+                            p => p,
+                        };
                         Err(bad(path, e.into_inner().to_string()))
                     }
                 }
@@ -322,16 +326,18 @@ fn load_invitations(
         if org.invitations.contains_key(&invitation.id) {
             return Err(bad(at("id"), format!("`{}` appears twice", invitation.id)));
         }
-        let Some(user) = org.users.get(&invitation.user_id) else {
-            return Err(bad(at("user_id"), format!("no user `{}`", invitation.user_id)));
-        };
-        if user.email != invitation.email {
-            return Err(bad(at("email"), "differs from the invited user's email"));
-        }
         if invitation.state == InvitationState::Expired {
             return Err(bad(at("state"), "`expired` is derived from `expires_at`; store `pending`"));
         }
-        if invitation.state == InvitationState::Pending {
+        // A revoked invitation may outlive its user: revoking removes a user who never joined.
+        let user = org.users.get(&invitation.user_id);
+        if user.is_none() && invitation.state != InvitationState::Revoked {
+            return Err(bad(at("user_id"), format!("no user `{}`", invitation.user_id)));
+        }
+        if user.is_some_and(|u| u.email != invitation.email) {
+            return Err(bad(at("email"), "differs from the invited user's email"));
+        }
+        if let (Some(user), InvitationState::Pending) = (user, invitation.state) {
             if user.status != Status::Invited {
                 return Err(bad(at("state"), "pending, but the user is not in status `invited`"));
             }

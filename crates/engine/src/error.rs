@@ -235,7 +235,7 @@ impl fmt::Display for CommandError {
             CommandError::SeatsBelowHeld { requested, held } => write!(
                 f,
                 "can't set {requested} purchased seats while {held} are held: free {} first",
-                held - requested
+                held.saturating_sub(*requested)
             ),
             CommandError::InvitationNotPending { invitation_id, state } => {
                 write!(f, "invitation `{invitation_id}` is {}", state_word(*state))

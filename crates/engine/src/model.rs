@@ -120,7 +120,8 @@ pub enum InvitationState {
 pub struct Invitation {
     /// The invitation's id.
     pub id: InvitationId,
-    /// The invited user (created in status `invited` with the invitation).
+    /// The invited user (created in status `invited` with the invitation). After a revoke,
+    /// a user who never joined is removed and this id names no one.
     pub user_id: UserId,
     /// Where the invitation goes.
     pub email: Email,
@@ -258,7 +259,8 @@ pub struct SeatUsage {
 /// - only active users hold seats, and no more seats are held than were purchased;
 /// - at least one active user holds the `owner` role (directly or through a group);
 /// - group parent links form no cycle and no chain is longer than [`crate::limits::GROUP_DEPTH`];
-/// - every invitation's user exists, and a pending invitation's user is `invited`.
+/// - every invitation's user exists (a revoked one's may be gone), a pending invitation's user
+///   is `invited`, and every invited user has exactly one pending invitation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Org {
     pub(crate) id: OrgId,
