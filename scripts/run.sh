@@ -21,6 +21,6 @@ show users "$demo" --limit 8
 show check "$demo" usr_00001 invitations:create
 show check "$demo" usr_00002 billing:manage
 show check "$demo" "$(first --status suspended)" users:read
-show check "$demo" "$(first --status active --seat false --role member)" projects:create
+show check "$demo" "$(first --status active --seat false)" projects:create
 show users "$demo" --status invited --limit 3
 printf '\nThe demo org is at %s; try `%s --help`.\n' "$demo" "$roster"
