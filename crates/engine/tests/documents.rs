@@ -107,3 +107,47 @@ fn truncated_and_garbled_documents_give_errors_not_panics() {
         assert!(Org::from_json(garbage).is_err(), "{garbage:?}");
     }
 }
+
+/// A small stand-in for the fuzz target (`fuzz/`), run on every test: thousands of
+/// deterministic mutations of a valid document either import and round-trip, or give an
+/// error; none panics.
+#[test]
+fn mutated_documents_import_cleanly_or_fail_cleanly() {
+    let original = basic().to_string().into_bytes();
+    let mut rng = roster_engine::SeededEntropy::new(2026);
+    let inserts: [&[u8]; 8] =
+        [b"\"", b"{", b"]", b"\\u0000", b"<script>", b"9999999999999", b"null", "\u{202e}".as_bytes()];
+    let (mut accepted, mut refused) = (0, 0);
+    for _ in 0..4_000 {
+        let mut bytes = original.clone();
+        for _ in 0..1 + rng.below(3) {
+            let at = rng.below(bytes.len() as u64) as usize;
+            match rng.below(3) {
+                0 => bytes[at] = rng.below(256) as u8,
+                1 => {
+                    let end = (at + 1 + rng.below(40) as usize).min(bytes.len());
+                    bytes.drain(at..end);
+                }
+                _ => {
+                    let insert = inserts[rng.below(inserts.len() as u64) as usize];
+                    bytes.splice(at..at, insert.iter().copied());
+                }
+            }
+            if bytes.is_empty() {
+                break;
+            }
+        }
+        let Ok(text) = std::str::from_utf8(&bytes) else { continue };
+        match Org::from_json(text) {
+            Ok(org) => {
+                accepted += 1;
+                assert_eq!(Org::from_json(&org.to_json()).as_ref(), Ok(&org), "{text}");
+            }
+            Err(e) => {
+                refused += 1;
+                assert!(!e.path.is_empty() && !e.message.is_empty());
+            }
+        }
+    }
+    assert!(refused > 1_000 && accepted > 10, "accepted {accepted}, refused {refused}");
+}
