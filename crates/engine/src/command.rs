@@ -335,7 +335,7 @@ impl Command {
         wrapped.insert(name.clone(), Value::Object(fields));
         serde_path_to_error::deserialize(Value::Object(wrapped)).map_err(|e| {
             let path = e.path().to_string();
-            let reason = e.into_inner().to_string();
+            let reason = crate::document::without_position(&e.into_inner().to_string());
             // Paths start at the command's name; the caller knows fields without it.
             let field = match path.strip_prefix(name.as_str()) {
                 Some(rest) if rest.starts_with('.') => rest[1..].to_owned(),

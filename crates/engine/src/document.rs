@@ -98,11 +98,23 @@ impl OrgDocument {
                             p if p == "?" || p.is_empty() => ".".to_owned(),
                             p => p,
                         };
-                        Err(bad(path, e.into_inner().to_string()))
+                        let inner = e.into_inner();
+                        Err(bad(path, without_position(&inner.to_string())))
                     }
                 }
             }
         }
+    }
+}
+
+/// serde_json ends its messages with ` at line L column C`; the path says where already,
+/// except for syntax errors, where the position is all there is.
+pub(crate) fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) if !message.starts_with("expected") && !message.contains("EOF") => {
+            message[..i].to_owned()
+        }
+        _ => message.to_owned(),
     }
 }
 

@@ -22,6 +22,11 @@
 //! Changes go through [`Org::execute`] with a [`Command`]; documents through
 //! [`Org::from_json`] and [`Org::to_json`].
 
+// The README's Rust examples run as doctests, so the front page can't drift from the code.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub mod access;
 pub mod catalog;
 pub mod command;

@@ -151,3 +151,14 @@ fn mutated_documents_import_cleanly_or_fail_cleanly() {
     }
     assert!(refused > 1_000 && accepted > 10, "accepted {accepted}, refused {refused}");
 }
+
+#[test]
+fn field_errors_read_as_sentences_without_parser_positions() {
+    let mut doc = basic();
+    doc["users"][12 % 9]["email"] = json!("ada@");
+    let error = import(&doc).unwrap_err();
+    assert_eq!(error.to_string(), "users[3].email: invalid email `ada@`: the domain needs a dot");
+    let error = Org::from_json("{\"version\": 1,").unwrap_err();
+    assert_eq!(error.path, ".");
+    assert!(error.message.contains("line 1"), "syntax errors keep their position: {error}");
+}
