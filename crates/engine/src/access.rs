@@ -73,7 +73,11 @@ impl Explanation {
     }
 
     fn deny(reason: DenyReason) -> Explanation {
-        Explanation { decision: Decision::Deny, grants: Vec::new(), deny_reasons: vec![reason] }
+        Explanation {
+            decision: Decision::Deny,
+            grants: Vec::new(),
+            deny_reasons: vec![reason],
+        }
     }
 }
 
@@ -84,7 +88,9 @@ impl Org {
     }
 
     pub(crate) fn product_permission(&self, key: &str) -> Option<&catalog::ProductPermission> {
-        self.product_permissions.iter().find(|p| p.key.as_str() == key)
+        self.product_permissions
+            .iter()
+            .find(|p| p.key.as_str() == key)
     }
 
     /// Whether using `key` needs a seat; `None` for a permission not in the catalog.
@@ -156,13 +162,22 @@ impl Org {
 
     /// The roles a user holds, each with the shortest way they hold it (direct first).
     pub fn roles_held(&self, user: &User) -> Vec<Grant> {
-        let mut grants: Vec<Grant> =
-            user.roles.iter().map(|r| Grant { role: r.clone(), via: Vec::new() }).collect();
+        let mut grants: Vec<Grant> = user
+            .roles
+            .iter()
+            .map(|r| Grant {
+                role: r.clone(),
+                via: Vec::new(),
+            })
+            .collect();
         for (group, path) in self.group_closure(&user.groups) {
             if let Some(record) = self.groups.get(group) {
                 for role in &record.roles {
                     let via = path.iter().map(|g| (*g).clone()).collect();
-                    grants.push(Grant { role: role.clone(), via });
+                    grants.push(Grant {
+                        role: role.clone(),
+                        via,
+                    });
                 }
             }
         }
@@ -177,13 +192,19 @@ impl Org {
                 roles.extend(record.roles.iter().map(|r| r.as_str()));
             }
         }
-        roles.into_iter().filter_map(|r| self.role_permissions(r)).flatten().collect()
+        roles
+            .into_iter()
+            .filter_map(|r| self.role_permissions(r))
+            .flatten()
+            .collect()
     }
 
     /// The permissions a check would allow for the user right now: granted, the user active,
     /// and a seat held for those that need one. Empty for an unknown user.
     pub fn effective_permissions(&self, user_id: &str) -> BTreeSet<&str> {
-        let Some(user) = self.users.get(user_id) else { return BTreeSet::new() };
+        let Some(user) = self.users.get(user_id) else {
+            return BTreeSet::new();
+        };
         if user.status != Status::Active {
             return BTreeSet::new();
         }
@@ -197,7 +218,9 @@ impl Org {
     pub fn holds_role(&self, user: &User, role: &str) -> bool {
         user.roles.contains(role)
             || self.group_closure(&user.groups).into_iter().any(|(g, _)| {
-                self.groups.get(g).is_some_and(|record| record.roles.contains(role))
+                self.groups
+                    .get(g)
+                    .is_some_and(|record| record.roles.contains(role))
             })
     }
 
@@ -212,12 +235,17 @@ impl Org {
         let grants: Vec<Grant> = self
             .roles_held(user)
             .into_iter()
-            .filter(|g| self.role_permissions(g.role.as_str()).is_some_and(|p| p.contains(permission)))
+            .filter(|g| {
+                self.role_permissions(g.role.as_str())
+                    .is_some_and(|p| p.contains(permission))
+            })
             .collect();
 
         let mut deny_reasons = Vec::new();
         if user.status != Status::Active {
-            deny_reasons.push(DenyReason::NotActive { status: user.status });
+            deny_reasons.push(DenyReason::NotActive {
+                status: user.status,
+            });
         }
         if needs_seat && !user.seat {
             deny_reasons.push(DenyReason::NeedsSeat);
@@ -225,8 +253,16 @@ impl Org {
         if grants.is_empty() {
             deny_reasons.push(DenyReason::NotGranted);
         }
-        let decision = if deny_reasons.is_empty() { Decision::Allow } else { Decision::Deny };
-        Explanation { decision, grants, deny_reasons }
+        let decision = if deny_reasons.is_empty() {
+            Decision::Allow
+        } else {
+            Decision::Deny
+        };
+        Explanation {
+            decision,
+            grants,
+            deny_reasons,
+        }
     }
 
     /// Whether `user_id` is allowed `permission` (the reference answer, without reasons).
@@ -236,7 +272,10 @@ impl Org {
 
     /// The users a check allows `permission`, in id order (the reverse lookup).
     pub fn holders(&self, permission: &str) -> Vec<&User> {
-        self.users.values().filter(|u| self.is_allowed(u.id.as_str(), permission)).collect()
+        self.users
+            .values()
+            .filter(|u| self.is_allowed(u.id.as_str(), permission))
+            .collect()
     }
 
     /// Active users holding the `owner` role, directly or through a group.

@@ -125,7 +125,13 @@ pub fn builtin_role_grants(role: BuiltinRole) -> Vec<&'static str> {
         BuiltinRole::Owner => all.collect(),
         BuiltinRole::Admin => all.filter(|k| *k != "billing:manage").collect(),
         BuiltinRole::Billing => {
-            vec!["users:read", "seats:read", "billing:read", "billing:manage", "roles:read"]
+            vec![
+                "users:read",
+                "seats:read",
+                "billing:read",
+                "billing:manage",
+                "roles:read",
+            ]
         }
         BuiltinRole::Member | BuiltinRole::Viewer => {
             vec!["users:read", "groups:read", "roles:read", "seats:read"]
@@ -155,7 +161,10 @@ fn yes() -> bool {
 }
 
 fn default_product_roles() -> Vec<RoleKey> {
-    ["admin", "member"].into_iter().filter_map(|k| RoleKey::new(k).ok()).collect()
+    ["admin", "member"]
+        .into_iter()
+        .filter_map(|k| RoleKey::new(k).ok())
+        .collect()
 }
 
 /// Whether `key` names one of Roster's own permissions.

@@ -12,10 +12,10 @@ use serde_json::Value;
 
 use crate::error::CommandError;
 use crate::model::{OrgSettings, UserSettings};
+use crate::text::Description;
 use crate::text::{
     DeviceId, Email, GroupKey, InvitationId, Label, Name, PermissionKey, RoleKey, UserId,
 };
-use crate::text::Description;
 use crate::time::Timestamp;
 use crate::token::Entropy;
 
@@ -322,7 +322,10 @@ impl Command {
 
     /// Reads a command from a JSON value, naming the first bad field on failure.
     pub fn from_value(value: Value) -> Result<Command, CommandError> {
-        let bad = |field: &str, reason: String| CommandError::InvalidField { field: field.into(), reason };
+        let bad = |field: &str, reason: String| CommandError::InvalidField {
+            field: field.into(),
+            reason,
+        };
         let Value::Object(mut fields) = value else {
             return Err(bad("command", "expected a JSON object".into()));
         };
@@ -352,7 +355,9 @@ impl Command {
 
     /// The command as a JSON object with its `command` tag.
     pub fn to_value(&self) -> Value {
-        let Ok(Value::Object(outer)) = serde_json::to_value(self) else { return Value::Null };
+        let Ok(Value::Object(outer)) = serde_json::to_value(self) else {
+            return Value::Null;
+        };
         let Some((name, Value::Object(mut fields))) = outer.into_iter().next() else {
             return Value::Null;
         };

@@ -66,25 +66,111 @@ impl DemoSpec {
 }
 
 const FIRST: &[&str] = &[
-    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Dennis",
-    "Radia", "Tim", "Hedy", "Linus", "Katherine", "John", "Shafi", "Leslie", "Sophie", "Niklaus",
-    "Zoë", "Ñuria", "Mei", "Ravi", "Olu", "Ingrid", "Tomás", "Aiko", "Fatima", "Björn",
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "Ken",
+    "Margaret",
+    "Dennis",
+    "Radia",
+    "Tim",
+    "Hedy",
+    "Linus",
+    "Katherine",
+    "John",
+    "Shafi",
+    "Leslie",
+    "Sophie",
+    "Niklaus",
+    "Zoë",
+    "Ñuria",
+    "Mei",
+    "Ravi",
+    "Olu",
+    "Ingrid",
+    "Tomás",
+    "Aiko",
+    "Fatima",
+    "Björn",
 ];
 const LAST: &[&str] = &[
-    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson",
-    "Hamilton", "Ritchie", "Perlman", "Berners-Lee", "Lamarr", "Torvalds", "Johnson", "McCarthy",
-    "Goldwasser", "Lamport", "Wilson", "Wirth", "Okafor", "Nakamura", "Haddad", "Lindqvist",
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Allen",
+    "Thompson",
+    "Hamilton",
+    "Ritchie",
+    "Perlman",
+    "Berners-Lee",
+    "Lamarr",
+    "Torvalds",
+    "Johnson",
+    "McCarthy",
+    "Goldwasser",
+    "Lamport",
+    "Wilson",
+    "Wirth",
+    "Okafor",
+    "Nakamura",
+    "Haddad",
+    "Lindqvist",
 ];
 const RESOURCES: &[&str] = &[
-    "projects", "reports", "dashboards", "invoices", "tickets", "documents", "datasets",
-    "pipelines", "alerts", "integrations", "workflows", "forms", "contracts", "assets", "budgets",
-    "campaigns", "leads", "orders", "products", "shipments", "surveys", "tasks", "webhooks",
-    "exports", "templates", "notebooks", "models", "experiments", "secrets", "domains",
+    "projects",
+    "reports",
+    "dashboards",
+    "invoices",
+    "tickets",
+    "documents",
+    "datasets",
+    "pipelines",
+    "alerts",
+    "integrations",
+    "workflows",
+    "forms",
+    "contracts",
+    "assets",
+    "budgets",
+    "campaigns",
+    "leads",
+    "orders",
+    "products",
+    "shipments",
+    "surveys",
+    "tasks",
+    "webhooks",
+    "exports",
+    "templates",
+    "notebooks",
+    "models",
+    "experiments",
+    "secrets",
+    "domains",
 ];
-const ACTIONS: &[&str] = &["read", "create", "update", "delete", "export", "share", "approve", "archive"];
+const ACTIONS: &[&str] = &[
+    "read", "create", "update", "delete", "export", "share", "approve", "archive",
+];
 const TEAMS: &[&str] = &[
-    "engineering", "design", "sales", "support", "finance", "legal", "marketing", "operations",
-    "research", "security", "people", "data",
+    "engineering",
+    "design",
+    "sales",
+    "support",
+    "finance",
+    "legal",
+    "marketing",
+    "operations",
+    "research",
+    "security",
+    "people",
+    "data",
 ];
 const DEVICES: &[(&str, &str, &str)] = &[
     ("Work laptop", "desktop", "macOS 15"),
@@ -101,25 +187,34 @@ pub fn generate(spec: &DemoSpec) -> Org {
     let now = spec.now;
     let day = 86_400;
 
-    let product_permissions: Vec<ProductPermission> = (0..spec.product_permissions.min(limits::PRODUCT_PERMISSIONS))
-        .map(|i| {
-            let resource = RESOURCES[i / ACTIONS.len() % RESOURCES.len()];
-            let round = i / (ACTIONS.len() * RESOURCES.len());
-            let action = ACTIONS[i % ACTIONS.len()];
-            let key = if round == 0 { format!("{resource}:{action}") } else { format!("{resource}{round}:{action}") };
-            ProductPermission {
-                key: PermissionKey::trusted(&key),
-                description: None,
-                // Reading a few resources is free, as many products offer a read-only tier.
-                needs_seat: !(action == "read" && i % 3 == 0),
-                builtin_roles: if action == "read" {
-                    vec![RoleKey::trusted("admin"), RoleKey::trusted("member"), RoleKey::trusted("viewer")]
+    let product_permissions: Vec<ProductPermission> =
+        (0..spec.product_permissions.min(limits::PRODUCT_PERMISSIONS))
+            .map(|i| {
+                let resource = RESOURCES[i / ACTIONS.len() % RESOURCES.len()];
+                let round = i / (ACTIONS.len() * RESOURCES.len());
+                let action = ACTIONS[i % ACTIONS.len()];
+                let key = if round == 0 {
+                    format!("{resource}:{action}")
                 } else {
-                    vec![RoleKey::trusted("admin"), RoleKey::trusted("member")]
-                },
-            }
-        })
-        .collect();
+                    format!("{resource}{round}:{action}")
+                };
+                ProductPermission {
+                    key: PermissionKey::trusted(&key),
+                    description: None,
+                    // Reading a few resources is free, as many products offer a read-only tier.
+                    needs_seat: !(action == "read" && i % 3 == 0),
+                    builtin_roles: if action == "read" {
+                        vec![
+                            RoleKey::trusted("admin"),
+                            RoleKey::trusted("member"),
+                            RoleKey::trusted("viewer"),
+                        ]
+                    } else {
+                        vec![RoleKey::trusted("admin"), RoleKey::trusted("member")]
+                    },
+                }
+            })
+            .collect();
 
     let mut org = Org::new_with_owner(
         OrgId::trusted("acme"),
@@ -141,13 +236,25 @@ pub fn generate(spec: &DemoSpec) -> Org {
         }
         let key = RoleKey::trusted(&format!("role-{r}"));
         let name = Name::trusted(&format!("Custom role {r}"));
-        org.roles.insert(key.clone(), CustomRole { key, name, description: None, permissions });
+        org.roles.insert(
+            key.clone(),
+            CustomRole {
+                key,
+                name,
+                description: None,
+                permissions,
+            },
+        );
     }
     let assignable: Vec<RoleKey> = org
         .roles
         .keys()
         .cloned()
-        .chain(["member", "viewer", "billing"].into_iter().map(RoleKey::trusted))
+        .chain(
+            ["member", "viewer", "billing"]
+                .into_iter()
+                .map(RoleKey::trusted),
+        )
         .collect();
 
     // Groups, each granting 1 or 2 roles; about a fifth nest under an earlier group, kept
@@ -157,7 +264,11 @@ pub fn generate(spec: &DemoSpec) -> Org {
     let mut group_keys = Vec::with_capacity(group_count);
     for g in 0..group_count {
         let team = TEAMS[g % TEAMS.len()];
-        let key = GroupKey::trusted(&if g < TEAMS.len() { team.to_owned() } else { format!("{team}-{g}") });
+        let key = GroupKey::trusted(&if g < TEAMS.len() {
+            team.to_owned()
+        } else {
+            format!("{team}-{g}")
+        });
         let mut roles = BTreeSet::new();
         for _ in 0..1 + rng.below(2) {
             roles.insert(assignable[rng.below(assignable.len() as u64) as usize].clone());
@@ -174,7 +285,16 @@ pub fn generate(spec: &DemoSpec) -> Org {
         }
         depth.insert(key.clone(), d);
         let name = Name::trusted(&capitalise(&key.as_str().replace('-', " ")));
-        org.groups.insert(key.clone(), Group { key: key.clone(), name, description: None, roles, parents });
+        org.groups.insert(
+            key.clone(),
+            Group {
+                key: key.clone(),
+                name,
+                description: None,
+                roles,
+                parents,
+            },
+        );
         group_keys.push(key);
     }
 
@@ -195,11 +315,13 @@ pub fn generate(spec: &DemoSpec) -> Org {
         if user.status != Status::Invited {
             user.joined_at = Some(user.created_at);
             for _ in 0..rng.below(3) {
-                user.roles.insert(assignable[rng.below(assignable.len() as u64) as usize].clone());
+                user.roles
+                    .insert(assignable[rng.below(assignable.len() as u64) as usize].clone());
             }
             if !group_keys.is_empty() {
                 for _ in 0..rng.below(4) {
-                    user.groups.insert(group_keys[rng.below(group_keys.len() as u64) as usize].clone());
+                    user.groups
+                        .insert(group_keys[rng.below(group_keys.len() as u64) as usize].clone());
                 }
             }
         }
@@ -227,14 +349,20 @@ pub fn generate(spec: &DemoSpec) -> Org {
     }
 
     // Seats: bought for 80% of the users unless set; given to most active users while free.
-    let purchased = spec.seats_purchased.unwrap_or_else(|| (target as u32 * 4).div_ceil(5)).min(limits::SEATS_PURCHASED);
+    let purchased = spec
+        .seats_purchased
+        .unwrap_or_else(|| (target as u32 * 4).div_ceil(5))
+        .min(limits::SEATS_PURCHASED);
     org.seats_purchased = purchased;
     let mut held = 0;
     let ids: Vec<UserId> = org.users.keys().cloned().collect();
     for id in &ids {
-        let Some(user) = org.users.get_mut(id) else { continue };
+        let Some(user) = org.users.get_mut(id) else {
+            continue;
+        };
         user.seat = false;
-        let wants = user.status == Status::Active && (user.roles.contains("owner") || rng.below(10) < 9);
+        let wants =
+            user.status == Status::Active && (user.roles.contains("owner") || rng.below(10) < 9);
         if wants && held < purchased {
             user.seat = true;
             held += 1;
@@ -244,11 +372,14 @@ pub fn generate(spec: &DemoSpec) -> Org {
     // A pending invitation for each invited user, a few of them already expired.
     let mut invitations = BTreeMap::new();
     for (n, id) in ids.iter().enumerate() {
-        let Some(user) = org.users.get(id) else { continue };
+        let Some(user) = org.users.get(id) else {
+            continue;
+        };
         if user.status != Status::Invited {
             continue;
         }
-        let created_at = Timestamp::from_unix_seconds(now.unix_seconds() - rng.below(10 * day as u64) as i64);
+        let created_at =
+            Timestamp::from_unix_seconds(now.unix_seconds() - rng.below(10 * day as u64) as i64);
         let token_hash = match new_token(&mut rng) {
             Ok((_, hash)) => hash,
             Err(_) => continue,
@@ -273,7 +404,9 @@ pub fn generate(spec: &DemoSpec) -> Org {
     // Devices for members who were ever active.
     let mut devices = BTreeMap::new();
     for (n, id) in ids.iter().enumerate() {
-        let Some(user) = org.users.get(id) else { continue };
+        let Some(user) = org.users.get(id) else {
+            continue;
+        };
         if user.status == Status::Invited {
             continue;
         }
@@ -321,7 +454,11 @@ fn person(i: usize, now: Timestamp, rng: &mut SeededEntropy) -> User {
     } else {
         format!("{}.{}{}@example.com", ascii(first), ascii(last), i)
     };
-    let locales = [("en", "Europe/London"), ("fr", "Europe/Paris"), ("en-US", "America/New_York")];
+    let locales = [
+        ("en", "Europe/London"),
+        ("fr", "Europe/Paris"),
+        ("en-US", "America/New_York"),
+    ];
     let (locale, zone) = locales[i % locales.len()];
     let created = now.unix_seconds() - 86_400 * (30 + rng.below(700) as i64);
     User {

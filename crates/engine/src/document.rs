@@ -79,7 +79,10 @@ impl fmt::Display for DocumentError {
 impl std::error::Error for DocumentError {}
 
 fn bad(path: impl Into<String>, message: impl Into<String>) -> DocumentError {
-    DocumentError { path: path.into(), message: message.into() }
+    DocumentError {
+        path: path.into(),
+        message: message.into(),
+    }
 }
 
 impl OrgDocument {
@@ -156,7 +159,10 @@ impl Org {
     /// Checks every rule of a document and builds the org.
     pub fn from_document(doc: OrgDocument) -> Result<Org, DocumentError> {
         if doc.version != DOCUMENT_VERSION {
-            return Err(bad("version", format!("unsupported version {}: expected 1", doc.version)));
+            return Err(bad(
+                "version",
+                format!("unsupported version {}: expected 1", doc.version),
+            ));
         }
         check_header(&doc.org)?;
         let product_permissions = check_permissions(doc.permissions)?;
@@ -184,25 +190,42 @@ impl Org {
 
 fn check_header(header: &OrgHeader) -> Result<(), DocumentError> {
     if header.seats_purchased > limits::SEATS_PURCHASED {
-        return Err(bad("org.seats_purchased", format!("more than {}", limits::SEATS_PURCHASED)));
+        return Err(bad(
+            "org.seats_purchased",
+            format!("more than {}", limits::SEATS_PURCHASED),
+        ));
     }
     if !limits::INVITATION_DAYS.contains(&header.settings.invitation_days) {
-        return Err(bad("org.settings.invitation_days", "must be between 1 and 30"));
+        return Err(bad(
+            "org.settings.invitation_days",
+            "must be between 1 and 30",
+        ));
     }
     Ok(())
 }
 
-fn check_permissions(list: Vec<ProductPermission>) -> Result<Vec<ProductPermission>, DocumentError> {
+fn check_permissions(
+    list: Vec<ProductPermission>,
+) -> Result<Vec<ProductPermission>, DocumentError> {
     if list.len() > limits::PRODUCT_PERMISSIONS {
-        return Err(bad("permissions", format!("more than {}", limits::PRODUCT_PERMISSIONS)));
+        return Err(bad(
+            "permissions",
+            format!("more than {}", limits::PRODUCT_PERMISSIONS),
+        ));
     }
     let mut seen = BTreeSet::new();
     for (i, p) in list.iter().enumerate() {
         if is_builtin_permission(p.key.as_str()) {
-            return Err(bad(format!("permissions[{i}].key"), format!("`{}` is built in", p.key)));
+            return Err(bad(
+                format!("permissions[{i}].key"),
+                format!("`{}` is built in", p.key),
+            ));
         }
         if !seen.insert(&p.key) {
-            return Err(bad(format!("permissions[{i}].key"), format!("`{}` appears twice", p.key)));
+            return Err(bad(
+                format!("permissions[{i}].key"),
+                format!("`{}` appears twice", p.key),
+            ));
         }
         for (j, role) in p.builtin_roles.iter().enumerate() {
             if BuiltinRole::from_key(role.as_str()).is_none() {
@@ -218,20 +241,39 @@ fn check_permissions(list: Vec<ProductPermission>) -> Result<Vec<ProductPermissi
 
 fn load_roles(org: &mut Org, roles: Vec<CustomRole>) -> Result<(), DocumentError> {
     if roles.len() > limits::CUSTOM_ROLES_PER_ORG {
-        return Err(bad("roles", format!("more than {}", limits::CUSTOM_ROLES_PER_ORG)));
+        return Err(bad(
+            "roles",
+            format!("more than {}", limits::CUSTOM_ROLES_PER_ORG),
+        ));
     }
     for (i, role) in roles.into_iter().enumerate() {
         if BuiltinRole::from_key(role.key.as_str()).is_some() {
-            return Err(bad(format!("roles[{i}].key"), format!("`{}` is built in", role.key)));
+            return Err(bad(
+                format!("roles[{i}].key"),
+                format!("`{}` is built in", role.key),
+            ));
         }
         if org.roles.contains_key(&role.key) {
-            return Err(bad(format!("roles[{i}].key"), format!("`{}` appears twice", role.key)));
+            return Err(bad(
+                format!("roles[{i}].key"),
+                format!("`{}` appears twice", role.key),
+            ));
         }
         if role.permissions.len() > limits::PERMISSIONS_PER_ROLE {
-            return Err(bad(format!("roles[{i}].permissions"), "too many permissions"));
+            return Err(bad(
+                format!("roles[{i}].permissions"),
+                "too many permissions",
+            ));
         }
-        if let Some(p) = role.permissions.iter().find(|p| !org.permission_exists(p.as_str())) {
-            return Err(bad(format!("roles[{i}].permissions"), format!("no permission `{p}`")));
+        if let Some(p) = role
+            .permissions
+            .iter()
+            .find(|p| !org.permission_exists(p.as_str()))
+        {
+            return Err(bad(
+                format!("roles[{i}].permissions"),
+                format!("no permission `{p}`"),
+            ));
         }
         org.roles.insert(role.key.clone(), role);
     }
@@ -240,13 +282,23 @@ fn load_roles(org: &mut Org, roles: Vec<CustomRole>) -> Result<(), DocumentError
 
 fn load_groups(org: &mut Org, groups: Vec<Group>) -> Result<(), DocumentError> {
     if groups.len() > limits::GROUPS_PER_ORG {
-        return Err(bad("groups", format!("more than {}", limits::GROUPS_PER_ORG)));
+        return Err(bad(
+            "groups",
+            format!("more than {}", limits::GROUPS_PER_ORG),
+        ));
     }
     let keys: BTreeSet<_> = groups.iter().map(|g| g.key.clone()).collect();
-    let positions: HashMap<_, usize> = groups.iter().enumerate().map(|(i, g)| (g.key.clone(), i)).collect();
+    let positions: HashMap<_, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.key.clone(), i))
+        .collect();
     for (i, group) in groups.into_iter().enumerate() {
         if org.groups.contains_key(&group.key) {
-            return Err(bad(format!("groups[{i}].key"), format!("`{}` appears twice", group.key)));
+            return Err(bad(
+                format!("groups[{i}].key"),
+                format!("`{}` appears twice", group.key),
+            ));
         }
         if group.roles.len() > limits::ROLES_PER_HOLDER {
             return Err(bad(format!("groups[{i}].roles"), "too many roles"));
@@ -258,7 +310,10 @@ fn load_groups(org: &mut Org, groups: Vec<Group>) -> Result<(), DocumentError> {
             return Err(bad(format!("groups[{i}].parents"), "too many parents"));
         }
         if let Some(p) = group.parents.iter().find(|p| !keys.contains(*p)) {
-            return Err(bad(format!("groups[{i}].parents"), format!("no group `{p}`")));
+            return Err(bad(
+                format!("groups[{i}].parents"),
+                format!("no group `{p}`"),
+            ));
         }
         org.groups.insert(group.key.clone(), group);
     }
@@ -277,8 +332,15 @@ fn load_groups(org: &mut Org, groups: Vec<Group>) -> Result<(), DocumentError> {
 }
 
 /// Loads the users; returns each user's position in the document, for later paths.
-fn load_users(org: &mut Org, users: Vec<User>) -> Result<HashMap<crate::text::UserId, usize>, DocumentError> {
-    let positions = users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
+fn load_users(
+    org: &mut Org,
+    users: Vec<User>,
+) -> Result<HashMap<crate::text::UserId, usize>, DocumentError> {
+    let positions = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.id.clone(), i))
+        .collect();
     if users.len() > limits::USERS_PER_ORG {
         return Err(bad("users", format!("more than {}", limits::USERS_PER_ORG)));
     }
@@ -289,7 +351,10 @@ fn load_users(org: &mut Org, users: Vec<User>) -> Result<HashMap<crate::text::Us
             return Err(bad(at("id"), format!("`{}` appears twice", user.id)));
         }
         if org.emails.contains_key(&user.email) {
-            return Err(bad(at("email"), format!("`{}` belongs to another user", user.email)));
+            return Err(bad(
+                at("email"),
+                format!("`{}` belongs to another user", user.email),
+            ));
         }
         if user.roles.len() > limits::ROLES_PER_HOLDER {
             return Err(bad(at("roles"), "too many roles"));
@@ -305,7 +370,10 @@ fn load_users(org: &mut Org, users: Vec<User>) -> Result<HashMap<crate::text::Us
         }
         if user.seat {
             if user.status != Status::Active {
-                return Err(bad(at("seat"), format!("a {} user can't hold a seat", user.status.as_str())));
+                return Err(bad(
+                    at("seat"),
+                    format!("a {} user can't hold a seat", user.status.as_str()),
+                ));
             }
             held += 1;
             if held > org.seats_purchased {
@@ -330,7 +398,10 @@ fn load_invitations(
     user_positions: &HashMap<crate::text::UserId, usize>,
 ) -> Result<(), DocumentError> {
     if invitations.len() > limits::INVITATIONS_PER_ORG {
-        return Err(bad("invitations", format!("more than {}", limits::INVITATIONS_PER_ORG)));
+        return Err(bad(
+            "invitations",
+            format!("more than {}", limits::INVITATIONS_PER_ORG),
+        ));
     }
     let mut pending_for: BTreeMap<_, usize> = BTreeMap::new();
     for (i, invitation) in invitations.into_iter().enumerate() {
@@ -339,26 +410,43 @@ fn load_invitations(
             return Err(bad(at("id"), format!("`{}` appears twice", invitation.id)));
         }
         if invitation.state == InvitationState::Expired {
-            return Err(bad(at("state"), "`expired` is derived from `expires_at`; store `pending`"));
+            return Err(bad(
+                at("state"),
+                "`expired` is derived from `expires_at`; store `pending`",
+            ));
         }
         // A revoked invitation may outlive its user: revoking removes a user who never joined.
         let user = org.users.get(&invitation.user_id);
         if user.is_none() && invitation.state != InvitationState::Revoked {
-            return Err(bad(at("user_id"), format!("no user `{}`", invitation.user_id)));
+            return Err(bad(
+                at("user_id"),
+                format!("no user `{}`", invitation.user_id),
+            ));
         }
         if user.is_some_and(|u| u.email != invitation.email) {
             return Err(bad(at("email"), "differs from the invited user's email"));
         }
         if let (Some(user), InvitationState::Pending) = (user, invitation.state) {
             if user.status != Status::Invited {
-                return Err(bad(at("state"), "pending, but the user is not in status `invited`"));
+                return Err(bad(
+                    at("state"),
+                    "pending, but the user is not in status `invited`",
+                ));
             }
             *pending_for.entry(invitation.user_id.clone()).or_default() += 1;
         }
-        if let Some(r) = invitation.roles.iter().find(|r| !org.role_exists(r.as_str())) {
+        if let Some(r) = invitation
+            .roles
+            .iter()
+            .find(|r| !org.role_exists(r.as_str()))
+        {
             return Err(bad(at("roles"), format!("no role `{r}`")));
         }
-        if let Some(g) = invitation.groups.iter().find(|g| !org.groups.contains_key(*g)) {
+        if let Some(g) = invitation
+            .groups
+            .iter()
+            .find(|g| !org.groups.contains_key(*g))
+        {
             return Err(bad(at("groups"), format!("no group `{g}`")));
         }
         if invitation.expires_at < invitation.created_at {
@@ -366,13 +454,18 @@ fn load_invitations(
         }
         org.invitations.insert(invitation.id.clone(), invitation);
     }
-    if let Some(user) = org.users.values().find(|u| {
-        u.status == Status::Invited && pending_for.get(&u.id).copied().unwrap_or(0) != 1
-    }) {
+    if let Some(user) = org
+        .users
+        .values()
+        .find(|u| u.status == Status::Invited && pending_for.get(&u.id).copied().unwrap_or(0) != 1)
+    {
         let i = user_positions.get(&user.id).copied().unwrap_or_default();
         return Err(bad(
             format!("users[{i}].status"),
-            format!("invited user `{}` needs exactly one pending invitation", user.id),
+            format!(
+                "invited user `{}` needs exactly one pending invitation",
+                user.id
+            ),
         ));
     }
     Ok(())

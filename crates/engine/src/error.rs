@@ -192,7 +192,10 @@ impl CommandError {
     }
 
     pub(crate) fn not_found(kind: &'static str, id: impl Into<String>) -> CommandError {
-        CommandError::NotFound { kind, id: id.into() }
+        CommandError::NotFound {
+            kind,
+            id: id.into(),
+        }
     }
 }
 
@@ -201,7 +204,11 @@ impl fmt::Display for CommandError {
         match self {
             CommandError::UnknownActor { actor } => write!(f, "unknown acting user `{actor}`"),
             CommandError::ActorNotActive { actor, status } => {
-                write!(f, "acting user `{actor}` is {} and may do nothing", status.as_str())
+                write!(
+                    f,
+                    "acting user `{actor}` is {} and may do nothing",
+                    status.as_str()
+                )
             }
             CommandError::Forbidden { actor, permission } => {
                 write!(f, "`{actor}` lacks the permission `{permission}`")
@@ -218,16 +225,25 @@ impl fmt::Display for CommandError {
             CommandError::AlreadyExists { kind, id } => write!(f, "{kind} `{id}` already exists"),
             CommandError::EmailTaken { email, status } => match status {
                 crate::model::Status::Invited => {
-                    write!(f, "`{email}` is already invited: resend that invitation instead")
+                    write!(
+                        f,
+                        "`{email}` is already invited: resend that invitation instead"
+                    )
                 }
                 _ => write!(f, "`{email}` is already a member ({})", status.as_str()),
             },
-            CommandError::InvalidTransition { user_id, from, action } => {
-                write!(f, "can't {action} user `{user_id}`: they are {}", from.as_str())
+            CommandError::InvalidTransition {
+                user_id,
+                from,
+                action,
+            } => {
+                write!(
+                    f,
+                    "can't {action} user `{user_id}`: they are {}",
+                    from.as_str()
+                )
             }
-            CommandError::LastOwner => {
-                f.write_str("the org must keep at least one active owner")
-            }
+            CommandError::LastOwner => f.write_str("the org must keep at least one active owner"),
             CommandError::SeatsExhausted { purchased, held } => write!(
                 f,
                 "no free seat: {held} of {purchased} purchased seats are held; free one or buy more"
@@ -237,23 +253,32 @@ impl fmt::Display for CommandError {
                 "can't set {requested} purchased seats while {held} are held: free {} first",
                 held.saturating_sub(*requested)
             ),
-            CommandError::InvitationNotPending { invitation_id, state } => {
+            CommandError::InvitationNotPending {
+                invitation_id,
+                state,
+            } => {
                 write!(f, "invitation `{invitation_id}` is {}", state_word(*state))
             }
-            CommandError::InvalidToken => {
-                f.write_str("this invitation link is not valid: it may be mistyped, used or revoked")
-            }
+            CommandError::InvalidToken => f.write_str(
+                "this invitation link is not valid: it may be mistyped, used or revoked",
+            ),
             CommandError::DeviceRevoked { device_id } => {
                 write!(f, "device `{device_id}` was revoked")
             }
             CommandError::BuiltinRole { role } => {
-                write!(f, "`{role}` is a built-in role and can't be changed or deleted")
+                write!(
+                    f,
+                    "`{role}` is a built-in role and can't be changed or deleted"
+                )
             }
             CommandError::GroupCycle { group } => {
                 write!(f, "group `{group}` would be its own ancestor")
             }
             CommandError::GroupTooDeep { group, max } => {
-                write!(f, "group `{group}` would sit below more than {max} levels of groups")
+                write!(
+                    f,
+                    "group `{group}` would sit below more than {max} levels of groups"
+                )
             }
             CommandError::TooMany { what, max } => write!(f, "too many {what}: at most {max}"),
             CommandError::InvalidValue { field, error } => write!(f, "{field}: {error}"),

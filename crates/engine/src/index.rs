@@ -26,8 +26,11 @@ impl AccessIndex {
     /// Compiles `org`.
     pub fn build(org: &Org) -> AccessIndex {
         let permission_keys: Vec<Box<str>> = org.permission_keys().map(Box::from).collect();
-        let permissions: FxHashMap<Box<str>, u32> =
-            permission_keys.iter().zip(0u32..).map(|(k, i)| (k.clone(), i)).collect();
+        let permissions: FxHashMap<Box<str>, u32> = permission_keys
+            .iter()
+            .zip(0u32..)
+            .map(|(k, i)| (k.clone(), i))
+            .collect();
         let words = permission_keys.len().div_ceil(64).max(1);
         let bit_of = |key: &str| permissions.get(key).map(|&i| i as usize);
 
@@ -100,7 +103,14 @@ impl AccessIndex {
                 }
             }
         }
-        AccessIndex { users, user_ids, permissions, permission_keys, words, allowed }
+        AccessIndex {
+            users,
+            user_ids,
+            permissions,
+            permission_keys,
+            words,
+            allowed,
+        }
     }
 
     /// Whether `user` is allowed `permission`. Unknown users and permissions are denied.
@@ -115,12 +125,16 @@ impl AccessIndex {
     #[inline]
     fn check_rows(&self, user: u32, permission: u32) -> bool {
         let (u, p) = (user as usize, permission as usize);
-        self.allowed.get(u * self.words + p / 64).is_some_and(|w| (w >> (p % 64)) & 1 == 1)
+        self.allowed
+            .get(u * self.words + p / 64)
+            .is_some_and(|w| (w >> (p % 64)) & 1 == 1)
     }
 
     /// The ids of users allowed `permission`, in id order.
     pub fn holders(&self, permission: &str) -> Vec<&str> {
-        let Some(&p) = self.permissions.get(permission) else { return Vec::new() };
+        let Some(&p) = self.permissions.get(permission) else {
+            return Vec::new();
+        };
         (0..self.user_ids.len() as u32)
             .filter(|&u| self.check_rows(u, p))
             .map(|u| &*self.user_ids[u as usize])
@@ -129,7 +143,9 @@ impl AccessIndex {
 
     /// The permissions `user` is allowed, in catalog order.
     pub fn permissions_of(&self, user: &str) -> Vec<&str> {
-        let Some(&u) = self.users.get(user) else { return Vec::new() };
+        let Some(&u) = self.users.get(user) else {
+            return Vec::new();
+        };
         (0..self.permission_keys.len() as u32)
             .filter(|&p| self.check_rows(u, p))
             .map(|p| &*self.permission_keys[p as usize])

@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ProductPermission;
+use crate::text::Description;
 use crate::text::{
     DeviceId, Email, GroupKey, InvitationId, Label, Locale, Name, OrgId, PermissionKey, RoleKey,
     TimeZone, UserId,
 };
-use crate::text::Description;
 use crate::time::Timestamp;
 use crate::token::TokenHash;
 
@@ -236,7 +236,10 @@ fn default_invitation_days() -> u32 {
 
 impl Default for OrgSettings {
     fn default() -> OrgSettings {
-        OrgSettings { seat_on_accept: true, invitation_days: default_invitation_days() }
+        OrgSettings {
+            seat_on_accept: true,
+            invitation_days: default_invitation_days(),
+        }
     }
 }
 
@@ -356,12 +359,16 @@ impl Org {
 
     /// One user's devices, in id order.
     pub fn devices_of<'a>(&'a self, user: &'a str) -> impl Iterator<Item = &'a Device> + 'a {
-        self.devices.values().filter(move |d| d.user_id.as_str() == user)
+        self.devices
+            .values()
+            .filter(move |d| d.user_id.as_str() == user)
     }
 
     /// The direct members of a group, in id order.
     pub fn members_of<'a>(&'a self, group: &'a str) -> impl Iterator<Item = &'a User> + 'a {
-        self.users.values().filter(move |u| u.groups.contains(group))
+        self.users
+            .values()
+            .filter(move |u| u.groups.contains(group))
     }
 
     /// Seats purchased, held and free.
@@ -381,12 +388,7 @@ impl Org {
 
     /// An empty org whose only member is `owner`, active, with the `owner` role and a seat
     /// if any were purchased. The starting point for a new org and for tests.
-    pub fn new_with_owner(
-        id: OrgId,
-        name: Name,
-        seats_purchased: u32,
-        owner: User,
-    ) -> Org {
+    pub fn new_with_owner(id: OrgId, name: Name, seats_purchased: u32, owner: User) -> Org {
         let mut owner = owner;
         owner.status = Status::Active;
         owner.roles.insert(RoleKey::trusted("owner"));

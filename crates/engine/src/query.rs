@@ -114,7 +114,10 @@ struct Cursor {
 fn sort_value(user: &User, key: SortKey) -> SortValue {
     match key {
         SortKey::Name => SortValue::Text(
-            user.name.as_ref().map_or(user.email.as_str(), |n| n.as_str()).to_lowercase(),
+            user.name
+                .as_ref()
+                .map_or(user.email.as_str(), |n| n.as_str())
+                .to_lowercase(),
         ),
         SortKey::Email => SortValue::Text(user.email.as_str().to_owned()),
         SortKey::Status => SortValue::Number(user.status as i64),
@@ -131,25 +134,37 @@ impl Org {
         let limit = match query.limit {
             0 => 50,
             n if n > limits::PAGE_SIZE => {
-                return Err(QueryError { field: "limit", reason: format!("at most {}", limits::PAGE_SIZE) })
+                return Err(QueryError {
+                    field: "limit",
+                    reason: format!("at most {}", limits::PAGE_SIZE),
+                })
             }
             n => n,
         };
         let search = match &query.search {
             Some(s) if s.chars().count() > limits::SEARCH_CHARS => {
-                return Err(QueryError { field: "search", reason: "longer than 200 characters".into() })
+                return Err(QueryError {
+                    field: "search",
+                    reason: "longer than 200 characters".into(),
+                })
             }
             Some(s) if !s.trim().is_empty() => Some(s.trim().to_lowercase()),
             _ => None,
         };
         if let Some(role) = &query.role {
             if !self.role_exists(role.as_str()) {
-                return Err(QueryError { field: "role", reason: format!("no role `{role}`") });
+                return Err(QueryError {
+                    field: "role",
+                    reason: format!("no role `{role}`"),
+                });
             }
         }
         if let Some(group) = &query.group {
             if !self.groups.contains_key(group) {
-                return Err(QueryError { field: "group", reason: format!("no group `{group}`") });
+                return Err(QueryError {
+                    field: "group",
+                    reason: format!("no group `{group}`"),
+                });
             }
         }
         let after = match &query.cursor {
@@ -165,7 +180,10 @@ impl Org {
                 Some((cursor.value, cursor.id))
             }
         };
-        let granting_groups = query.role.as_ref().map(|role| self.groups_granting(role.as_str()));
+        let granting_groups = query
+            .role
+            .as_ref()
+            .map(|role| self.groups_granting(role.as_str()));
 
         let matches = |user: &&User| {
             (query.status.is_empty() || query.status.contains(&user.status))
@@ -173,22 +191,33 @@ impl Org {
                 && query.group.as_ref().is_none_or(|g| user.groups.contains(g))
                 && query.role.as_ref().is_none_or(|role| {
                     user.roles.contains(role)
-                        || granting_groups.as_ref().is_some_and(|gs| {
-                            user.groups.iter().any(|g| gs.contains(g.as_str()))
-                        })
+                        || granting_groups
+                            .as_ref()
+                            .is_some_and(|gs| user.groups.iter().any(|g| gs.contains(g.as_str())))
                 })
                 && search.as_ref().is_none_or(|s| {
                     user.email.as_str().contains(s.as_str())
-                        || user.name.as_ref().is_some_and(|n| n.as_str().to_lowercase().contains(s))
+                        || user
+                            .name
+                            .as_ref()
+                            .is_some_and(|n| n.as_str().to_lowercase().contains(s))
                 })
         };
-        let mut rows: Vec<(SortValue, &User)> =
-            self.users.values().filter(matches).map(|u| (sort_value(u, query.sort), u)).collect();
+        let mut rows: Vec<(SortValue, &User)> = self
+            .users
+            .values()
+            .filter(matches)
+            .map(|u| (sort_value(u, query.sort), u))
+            .collect();
         let total = rows.len();
 
         let compare = |a: &(SortValue, &User), b: &(SortValue, &User)| {
             let ord = a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id));
-            if query.order == SortOrder::Desc { ord.reverse() } else { ord }
+            if query.order == SortOrder::Desc {
+                ord.reverse()
+            } else {
+                ord
+            }
         };
         if let Some((value, id)) = &after {
             rows.retain(|(v, u)| {
@@ -216,7 +245,11 @@ impl Org {
             })),
             _ => None,
         };
-        Ok(Page { users: rows.into_iter().map(|(_, u)| u).collect(), total, next_cursor })
+        Ok(Page {
+            users: rows.into_iter().map(|(_, u)| u).collect(),
+            total,
+            next_cursor,
+        })
     }
 
     /// The groups whose members hold `role`: those granting it and all their descendants.
@@ -225,7 +258,9 @@ impl Org {
             .keys()
             .filter(|key| {
                 self.group_closure([*key]).into_iter().any(|(g, _)| {
-                    self.groups.get(g).is_some_and(|group| group.roles.contains(role))
+                    self.groups
+                        .get(g)
+                        .is_some_and(|group| group.roles.contains(role))
                 })
             })
             .map(|k| k.as_str())
@@ -238,7 +273,10 @@ fn encode_cursor(cursor: &Cursor) -> String {
 }
 
 fn decode_cursor(text: &str) -> Result<Cursor, QueryError> {
-    let invalid = || QueryError { field: "cursor", reason: "not a cursor this API issued".into() };
+    let invalid = || QueryError {
+        field: "cursor",
+        reason: "not a cursor this API issued".into(),
+    };
     if text.len() > 1024 {
         return Err(invalid());
     }

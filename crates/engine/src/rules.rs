@@ -54,8 +54,13 @@ impl Authority {
     }
 
     /// Refuses unless the actor holds every one of `permissions`.
-    fn require_all<'a>(&self, permissions: impl IntoIterator<Item = &'a str>) -> Result<(), CommandError> {
-        let Some(held) = &self.held else { return Ok(()) };
+    fn require_all<'a>(
+        &self,
+        permissions: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), CommandError> {
+        let Some(held) = &self.held else {
+            return Ok(());
+        };
         let missing: BTreeSet<String> = permissions
             .into_iter()
             .filter(|p| !held.contains(*p))
@@ -64,7 +69,9 @@ impl Authority {
         if missing.is_empty() {
             Ok(())
         } else {
-            Err(CommandError::Escalation { missing: missing.into_iter().collect() })
+            Err(CommandError::Escalation {
+                missing: missing.into_iter().collect(),
+            })
         }
     }
 
@@ -77,24 +84,46 @@ impl Authority {
 
 /// Resolves the actor. `permission` is what the command needs; `None` for commands a user may
 /// only run on their own records (checked by the caller).
-fn authorize(org: &Org, actor: &Actor, permission: Option<&'static str>) -> Result<Authority, CommandError> {
+fn authorize(
+    org: &Org,
+    actor: &Actor,
+    permission: Option<&'static str>,
+) -> Result<Authority, CommandError> {
     let Actor::User(id) = actor else {
-        return Ok(Authority { actor: None, held: None });
+        return Ok(Authority {
+            actor: None,
+            held: None,
+        });
     };
     let user = org
         .users
         .get(id)
-        .ok_or_else(|| CommandError::UnknownActor { actor: id.to_string() })?;
+        .ok_or_else(|| CommandError::UnknownActor {
+            actor: id.to_string(),
+        })?;
     if user.status != Status::Active {
-        return Err(CommandError::ActorNotActive { actor: id.to_string(), status: user.status });
+        return Err(CommandError::ActorNotActive {
+            actor: id.to_string(),
+            status: user.status,
+        });
     }
-    let held: BTreeSet<String> = org.granted_permissions(user).into_iter().map(str::to_owned).collect();
+    let held: BTreeSet<String> = org
+        .granted_permissions(user)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     if let Some(permission) = permission {
         if !held.contains(permission) {
-            return Err(CommandError::Forbidden { actor: id.to_string(), permission });
+            return Err(CommandError::Forbidden {
+                actor: id.to_string(),
+                permission,
+            });
         }
     }
-    Ok(Authority { actor: Some(id.clone()), held: Some(held) })
+    Ok(Authority {
+        actor: Some(id.clone()),
+        held: Some(held),
+    })
 }
 
 /// Like [`authorize`], but a user acting on their own record needs no permission.
@@ -111,7 +140,10 @@ fn authorize_self_or(
         match permission {
             Some(p) => authorize(org, actor, Some(p)),
             None if actor.user_id().is_none() => authorize(org, actor, None),
-            None => Err(CommandError::NotYours { kind: "user", id: user.to_owned() }),
+            None => Err(CommandError::NotYours {
+                kind: "user",
+                id: user.to_owned(),
+            }),
         }
     }
 }
@@ -119,7 +151,9 @@ fn authorize_self_or(
 impl Org {
     /// Every permission the group's members get from it (its ancestors' roles included).
     pub fn group_permissions(&self, key: &str) -> BTreeSet<&str> {
-        let Some((key, _)) = self.groups.get_key_value(key) else { return BTreeSet::new() };
+        let Some((key, _)) = self.groups.get_key_value(key) else {
+            return BTreeSet::new();
+        };
         let mut out = BTreeSet::new();
         for (group, _) in self.group_closure([key]) {
             if let Some(record) = self.groups.get(group) {
@@ -131,14 +165,28 @@ impl Org {
         out
     }
 
-    fn roles_permissions<'a>(&'a self, roles: impl IntoIterator<Item = &'a RoleKey>) -> BTreeSet<&'a str> {
-        roles.into_iter().filter_map(|r| self.role_permissions(r.as_str())).flatten().collect()
+    fn roles_permissions<'a>(
+        &'a self,
+        roles: impl IntoIterator<Item = &'a RoleKey>,
+    ) -> BTreeSet<&'a str> {
+        roles
+            .into_iter()
+            .filter_map(|r| self.role_permissions(r.as_str()))
+            .flatten()
+            .collect()
     }
 }
 
-fn check_roles_exist(org: &Org, roles: &BTreeSet<RoleKey>, field: &str) -> Result<(), CommandError> {
+fn check_roles_exist(
+    org: &Org,
+    roles: &BTreeSet<RoleKey>,
+    field: &str,
+) -> Result<(), CommandError> {
     if roles.len() > limits::ROLES_PER_HOLDER {
-        return Err(CommandError::TooMany { what: "roles", max: limits::ROLES_PER_HOLDER });
+        return Err(CommandError::TooMany {
+            what: "roles",
+            max: limits::ROLES_PER_HOLDER,
+        });
     }
     match roles.iter().find(|r| !org.role_exists(r.as_str())) {
         Some(role) => Err(CommandError::InvalidField {
@@ -149,9 +197,17 @@ fn check_roles_exist(org: &Org, roles: &BTreeSet<RoleKey>, field: &str) -> Resul
     }
 }
 
-fn check_groups_exist(org: &Org, groups: &BTreeSet<GroupKey>, field: &str, max: usize) -> Result<(), CommandError> {
+fn check_groups_exist(
+    org: &Org,
+    groups: &BTreeSet<GroupKey>,
+    field: &str,
+    max: usize,
+) -> Result<(), CommandError> {
     if groups.len() > max {
-        return Err(CommandError::TooMany { what: "groups", max });
+        return Err(CommandError::TooMany {
+            what: "groups",
+            max,
+        });
     }
     match groups.iter().find(|g| !org.groups.contains_key(*g)) {
         Some(group) => Err(CommandError::InvalidField {
@@ -162,11 +218,20 @@ fn check_groups_exist(org: &Org, groups: &BTreeSet<GroupKey>, field: &str, max: 
     }
 }
 
-fn check_permissions_exist(org: &Org, permissions: &BTreeSet<PermissionKey>) -> Result<(), CommandError> {
+fn check_permissions_exist(
+    org: &Org,
+    permissions: &BTreeSet<PermissionKey>,
+) -> Result<(), CommandError> {
     if permissions.len() > limits::PERMISSIONS_PER_ROLE {
-        return Err(CommandError::TooMany { what: "permissions in a role", max: limits::PERMISSIONS_PER_ROLE });
+        return Err(CommandError::TooMany {
+            what: "permissions in a role",
+            max: limits::PERMISSIONS_PER_ROLE,
+        });
     }
-    match permissions.iter().find(|p| !org.permission_exists(p.as_str())) {
+    match permissions
+        .iter()
+        .find(|p| !org.permission_exists(p.as_str()))
+    {
         Some(p) => Err(CommandError::InvalidField {
             field: "permissions".into(),
             reason: format!("no permission `{p}` in the catalog"),
@@ -190,12 +255,18 @@ fn transition(user: &User, allowed: &[Status], action: &'static str) -> Result<(
     if allowed.contains(&user.status) {
         Ok(())
     } else {
-        Err(CommandError::InvalidTransition { user_id: user.id.to_string(), from: user.status, action })
+        Err(CommandError::InvalidTransition {
+            user_id: user.id.to_string(),
+            from: user.status,
+            action,
+        })
     }
 }
 
 fn find_user<'a>(org: &'a Org, id: &str) -> Result<&'a User, CommandError> {
-    org.users.get(id).ok_or_else(|| CommandError::not_found("user", id))
+    org.users
+        .get(id)
+        .ok_or_else(|| CommandError::not_found("user", id))
 }
 
 /// Runs one command inside `tx`. Returns the actor to record when it differs from the
@@ -208,14 +279,19 @@ fn apply(
 ) -> Result<Option<Actor>, CommandError> {
     let now = ctx.now;
     match command {
-        Command::Invite { invitations, expires_in_days } => {
+        Command::Invite {
+            invitations,
+            expires_in_days,
+        } => {
             invite(tx, ctx, invitations, *expires_in_days, out)?;
         }
         Command::ResendInvitation { invitation_id } => {
             let auth = authorize(tx.org, &ctx.actor, Some("invitations:create"))?;
-            let invitation = tx.org.invitations.get(invitation_id).ok_or_else(|| {
-                CommandError::not_found("invitation", invitation_id.as_str())
-            })?;
+            let invitation = tx
+                .org
+                .invitations
+                .get(invitation_id)
+                .ok_or_else(|| CommandError::not_found("invitation", invitation_id.as_str()))?;
             if invitation.state != InvitationState::Pending {
                 return Err(CommandError::InvitationNotPending {
                     invitation_id: invitation_id.to_string(),
@@ -267,13 +343,26 @@ fn apply(
             tx.user_mut(user_id.as_str())?.status = Status::Active;
         }
         Command::DeactivateUser { user_id } => {
-            let auth = authorize_self_or(tx.org, &ctx.actor, user_id.as_str(), Some("users:deactivate"))?;
+            let auth = authorize_self_or(
+                tx.org,
+                &ctx.actor,
+                user_id.as_str(),
+                Some("users:deactivate"),
+            )?;
             let user = find_user(tx.org, user_id.as_str())?;
-            transition(user, &[Status::Invited, Status::Active, Status::Suspended], "deactivate")?;
+            transition(
+                user,
+                &[Status::Invited, Status::Active, Status::Suspended],
+                "deactivate",
+            )?;
             auth.require_over(tx.org, user)?;
             deactivate(tx, user_id, now)?;
         }
-        Command::UpdateUser { user_id, name, settings } => {
+        Command::UpdateUser {
+            user_id,
+            name,
+            settings,
+        } => {
             authorize_self_or(tx.org, &ctx.actor, user_id.as_str(), Some("users:update"))?;
             let user = tx.user_mut(user_id.as_str())?;
             if let Some(name) = name {
@@ -298,10 +387,22 @@ fn apply(
                 .ok_or_else(|| CommandError::not_found("role", role.as_str()))?;
             auth.require_all(permissions)?;
             let user = find_user(tx.org, user_id.as_str())?;
-            let action = if assign { "assign a role to" } else { "unassign a role from" };
-            transition(user, &[Status::Invited, Status::Active, Status::Suspended], action)?;
-            if assign && !user.roles.contains(role) && user.roles.len() >= limits::ROLES_PER_HOLDER {
-                return Err(CommandError::TooMany { what: "roles per user", max: limits::ROLES_PER_HOLDER });
+            let action = if assign {
+                "assign a role to"
+            } else {
+                "unassign a role from"
+            };
+            transition(
+                user,
+                &[Status::Invited, Status::Active, Status::Suspended],
+                action,
+            )?;
+            if assign && !user.roles.contains(role) && user.roles.len() >= limits::ROLES_PER_HOLDER
+            {
+                return Err(CommandError::TooMany {
+                    what: "roles per user",
+                    max: limits::ROLES_PER_HOLDER,
+                });
             }
             let changes = user.roles.contains(role) != assign;
             if changes {
@@ -313,16 +414,29 @@ fn apply(
                 }
             }
         }
-        Command::CreateRole { key, name, description, permissions } => {
+        Command::CreateRole {
+            key,
+            name,
+            description,
+            permissions,
+        } => {
             let auth = authorize(tx.org, &ctx.actor, Some("roles:manage"))?;
             if BuiltinRole::from_key(key.as_str()).is_some() {
-                return Err(CommandError::BuiltinRole { role: key.to_string() });
+                return Err(CommandError::BuiltinRole {
+                    role: key.to_string(),
+                });
             }
             if tx.org.roles.contains_key(key) {
-                return Err(CommandError::AlreadyExists { kind: "role", id: key.to_string() });
+                return Err(CommandError::AlreadyExists {
+                    kind: "role",
+                    id: key.to_string(),
+                });
             }
             if tx.org.roles.len() >= limits::CUSTOM_ROLES_PER_ORG {
-                return Err(CommandError::TooMany { what: "custom roles", max: limits::CUSTOM_ROLES_PER_ORG });
+                return Err(CommandError::TooMany {
+                    what: "custom roles",
+                    max: limits::CUSTOM_ROLES_PER_ORG,
+                });
             }
             check_permissions_exist(tx.org, permissions)?;
             auth.require_all(permissions.iter().map(|p| p.as_str()))?;
@@ -333,12 +447,23 @@ fn apply(
                 permissions: permissions.clone(),
             });
         }
-        Command::UpdateRole { key, name, description, permissions } => {
+        Command::UpdateRole {
+            key,
+            name,
+            description,
+            permissions,
+        } => {
             let auth = authorize(tx.org, &ctx.actor, Some("roles:manage"))?;
             if BuiltinRole::from_key(key.as_str()).is_some() {
-                return Err(CommandError::BuiltinRole { role: key.to_string() });
+                return Err(CommandError::BuiltinRole {
+                    role: key.to_string(),
+                });
             }
-            let old = tx.org.roles.get(key).ok_or_else(|| CommandError::not_found("role", key.as_str()))?;
+            let old = tx
+                .org
+                .roles
+                .get(key)
+                .ok_or_else(|| CommandError::not_found("role", key.as_str()))?;
             auth.require_all(old.permissions.iter().map(|p| p.as_str()))?;
             if let Some(permissions) = permissions {
                 check_permissions_exist(tx.org, permissions)?;
@@ -358,19 +483,37 @@ fn apply(
         Command::DeleteRole { key } => {
             let auth = authorize(tx.org, &ctx.actor, Some("roles:manage"))?;
             if BuiltinRole::from_key(key.as_str()).is_some() {
-                return Err(CommandError::BuiltinRole { role: key.to_string() });
+                return Err(CommandError::BuiltinRole {
+                    role: key.to_string(),
+                });
             }
-            let old = tx.org.roles.get(key).ok_or_else(|| CommandError::not_found("role", key.as_str()))?;
+            let old = tx
+                .org
+                .roles
+                .get(key)
+                .ok_or_else(|| CommandError::not_found("role", key.as_str()))?;
             auth.require_all(old.permissions.iter().map(|p| p.as_str()))?;
             delete_role(tx, key)?;
         }
-        Command::CreateGroup { key, name, description, roles, parents } => {
+        Command::CreateGroup {
+            key,
+            name,
+            description,
+            roles,
+            parents,
+        } => {
             let auth = authorize(tx.org, &ctx.actor, Some("groups:manage"))?;
             if tx.org.groups.contains_key(key) {
-                return Err(CommandError::AlreadyExists { kind: "group", id: key.to_string() });
+                return Err(CommandError::AlreadyExists {
+                    kind: "group",
+                    id: key.to_string(),
+                });
             }
             if tx.org.groups.len() >= limits::GROUPS_PER_ORG {
-                return Err(CommandError::TooMany { what: "groups", max: limits::GROUPS_PER_ORG });
+                return Err(CommandError::TooMany {
+                    what: "groups",
+                    max: limits::GROUPS_PER_ORG,
+                });
             }
             check_roles_exist(tx.org, roles, "roles")?;
             check_groups_exist(tx.org, parents, "parents", limits::PARENTS_PER_GROUP)?;
@@ -384,7 +527,13 @@ fn apply(
             check_group_structure(tx.org)?;
             auth.require_all(tx.org.group_permissions(key.as_str()))?;
         }
-        Command::UpdateGroup { key, name, description, roles, parents } => {
+        Command::UpdateGroup {
+            key,
+            name,
+            description,
+            roles,
+            parents,
+        } => {
             let auth = authorize(tx.org, &ctx.actor, Some("groups:manage"))?;
             if !tx.org.groups.contains_key(key) {
                 return Err(CommandError::not_found("group", key.as_str()));
@@ -420,7 +569,8 @@ fn apply(
             auth.require_all(tx.org.group_permissions(key.as_str()))?;
             delete_group(tx, key)?;
         }
-        Command::AddGroupMember { group, user_id } | Command::RemoveGroupMember { group, user_id } => {
+        Command::AddGroupMember { group, user_id }
+        | Command::RemoveGroupMember { group, user_id } => {
             let add = matches!(command, Command::AddGroupMember { .. });
             let auth = authorize(tx.org, &ctx.actor, Some("groups:manage"))?;
             if !tx.org.groups.contains_key(group) {
@@ -428,10 +578,21 @@ fn apply(
             }
             auth.require_all(tx.org.group_permissions(group.as_str()))?;
             let user = find_user(tx.org, user_id.as_str())?;
-            let action = if add { "add to a group" } else { "remove from a group" };
-            transition(user, &[Status::Invited, Status::Active, Status::Suspended], action)?;
+            let action = if add {
+                "add to a group"
+            } else {
+                "remove from a group"
+            };
+            transition(
+                user,
+                &[Status::Invited, Status::Active, Status::Suspended],
+                action,
+            )?;
             if add && !user.groups.contains(group) && user.groups.len() >= limits::GROUPS_PER_USER {
-                return Err(CommandError::TooMany { what: "groups per user", max: limits::GROUPS_PER_USER });
+                return Err(CommandError::TooMany {
+                    what: "groups per user",
+                    max: limits::GROUPS_PER_USER,
+                });
             }
             if user.groups.contains(group) != add {
                 let user = tx.user_mut(user_id.as_str())?;
@@ -442,12 +603,20 @@ fn apply(
                 }
             }
         }
-        Command::RegisterDevice { user_id, name, platform, os } => {
+        Command::RegisterDevice {
+            user_id,
+            name,
+            platform,
+            os,
+        } => {
             authorize_self_or(tx.org, &ctx.actor, user_id.as_str(), None)?;
             let user = find_user(tx.org, user_id.as_str())?;
             transition(user, &[Status::Active], "register a device for")?;
             if tx.org.devices_of(user_id.as_str()).count() >= limits::DEVICES_PER_USER {
-                return Err(CommandError::TooMany { what: "devices per user", max: limits::DEVICES_PER_USER });
+                return Err(CommandError::TooMany {
+                    what: "devices per user",
+                    max: limits::DEVICES_PER_USER,
+                });
             }
             let id = fresh_id(ctx, "dev", |id| tx.org.devices.contains_key(id))?;
             tx.insert_device(Device {
@@ -470,11 +639,16 @@ fn apply(
                 .ok_or_else(|| CommandError::not_found("device", device_id.as_str()))?;
             let owner = device.user_id.clone();
             authorize_self_or(tx.org, &ctx.actor, owner.as_str(), None).map_err(|e| match e {
-                CommandError::NotYours { .. } => CommandError::NotYours { kind: "device", id: device_id.to_string() },
+                CommandError::NotYours { .. } => CommandError::NotYours {
+                    kind: "device",
+                    id: device_id.to_string(),
+                },
                 e => e,
             })?;
             if device.revoked_at.is_some() {
-                return Err(CommandError::DeviceRevoked { device_id: device_id.to_string() });
+                return Err(CommandError::DeviceRevoked {
+                    device_id: device_id.to_string(),
+                });
             }
             tx.device_mut(device_id.as_str())?.last_seen_at = now;
             let user = tx.user_mut(owner.as_str())?;
@@ -488,9 +662,16 @@ fn apply(
                 .devices
                 .get(device_id)
                 .ok_or_else(|| CommandError::not_found("device", device_id.as_str()))?;
-            authorize_self_or(tx.org, &ctx.actor, device.user_id.as_str(), Some("devices:revoke"))?;
+            authorize_self_or(
+                tx.org,
+                &ctx.actor,
+                device.user_id.as_str(),
+                Some("devices:revoke"),
+            )?;
             if device.revoked_at.is_some() {
-                return Err(CommandError::DeviceRevoked { device_id: device_id.to_string() });
+                return Err(CommandError::DeviceRevoked {
+                    device_id: device_id.to_string(),
+                });
             }
             tx.device_mut(device_id.as_str())?.revoked_at = Some(now);
         }
@@ -522,16 +703,21 @@ fn apply(
             }
             let held = tx.org.seats_held();
             if *seats < held {
-                return Err(CommandError::SeatsBelowHeld { requested: *seats, held });
+                return Err(CommandError::SeatsBelowHeld {
+                    requested: *seats,
+                    held,
+                });
             }
             tx.org_fields_mut().seats_purchased = *seats;
         }
         Command::UpdateOrg { name, settings } => {
             authorize(tx.org, &ctx.actor, Some("org:manage"))?;
             if let Some(settings) = settings {
-                invitation_days(settings.invitation_days).map_err(|_| CommandError::InvalidField {
-                    field: "settings.invitation_days".into(),
-                    reason: format!("`{}` is not between 1 and 30", settings.invitation_days),
+                invitation_days(settings.invitation_days).map_err(|_| {
+                    CommandError::InvalidField {
+                        field: "settings.invitation_days".into(),
+                        reason: format!("`{}` is not between 1 and 30", settings.invitation_days),
+                    }
                 })?;
             }
             let org = tx.org_fields_mut();
@@ -547,7 +733,11 @@ fn apply(
 }
 
 /// A new random id with `prefix` that `taken` says is free.
-fn fresh_id(ctx: &mut Context<'_>, prefix: &str, taken: impl Fn(&str) -> bool) -> Result<String, CommandError> {
+fn fresh_id(
+    ctx: &mut Context<'_>,
+    prefix: &str,
+    taken: impl Fn(&str) -> bool,
+) -> Result<String, CommandError> {
     // 100 random bits make a clash all but impossible; a few tries cover a weak source.
     for _ in 0..4 {
         let id = new_id(prefix, ctx.entropy)?;
@@ -555,7 +745,9 @@ fn fresh_id(ctx: &mut Context<'_>, prefix: &str, taken: impl Fn(&str) -> bool) -
             return Ok(id);
         }
     }
-    Err(CommandError::Entropy(crate::token::EntropyError("ids keep colliding".into())))
+    Err(CommandError::Entropy(crate::token::EntropyError(
+        "ids keep colliding".into(),
+    )))
 }
 
 fn invite(
@@ -573,14 +765,23 @@ fn invite(
         });
     }
     if specs.len() > limits::INVITATIONS_PER_BATCH {
-        return Err(CommandError::TooMany { what: "invitations at once", max: limits::INVITATIONS_PER_BATCH });
+        return Err(CommandError::TooMany {
+            what: "invitations at once",
+            max: limits::INVITATIONS_PER_BATCH,
+        });
     }
     let days = invitation_days(expires_in_days.unwrap_or(tx.org.settings.invitation_days))?;
     if tx.org.users.len() + specs.len() > limits::USERS_PER_ORG {
-        return Err(CommandError::TooMany { what: "users", max: limits::USERS_PER_ORG });
+        return Err(CommandError::TooMany {
+            what: "users",
+            max: limits::USERS_PER_ORG,
+        });
     }
     if tx.org.invitations.len() + specs.len() > limits::INVITATIONS_PER_ORG {
-        return Err(CommandError::TooMany { what: "invitations", max: limits::INVITATIONS_PER_ORG });
+        return Err(CommandError::TooMany {
+            what: "invitations",
+            max: limits::INVITATIONS_PER_ORG,
+        });
     }
 
     // Check every invitation before creating any, so a batch is all or nothing.
@@ -594,10 +795,18 @@ fn invite(
             });
         }
         check_roles_exist(tx.org, &spec.roles, &format!("invitations[{i}].roles"))?;
-        check_groups_exist(tx.org, &spec.groups, &format!("invitations[{i}].groups"), limits::GROUPS_PER_USER)?;
+        check_groups_exist(
+            tx.org,
+            &spec.groups,
+            &format!("invitations[{i}].groups"),
+            limits::GROUPS_PER_USER,
+        )?;
         if let Some(user) = tx.org.user_by_email(spec.email.as_str()) {
             if user.status != Status::Deactivated {
-                return Err(CommandError::EmailTaken { email: spec.email.to_string(), status: user.status });
+                return Err(CommandError::EmailTaken {
+                    email: spec.email.to_string(),
+                    status: user.status,
+                });
             }
         }
         needed.extend(tx.org.roles_permissions(&spec.roles));
@@ -609,7 +818,10 @@ fn invite(
 
     let now = ctx.now;
     for spec in specs {
-        let existing = tx.org.user_by_email(spec.email.as_str()).map(|u| u.id.clone());
+        let existing = tx
+            .org
+            .user_by_email(spec.email.as_str())
+            .map(|u| u.id.clone());
         let user_id = match existing {
             Some(id) => {
                 // A deactivated member invited back keeps their id and history.
@@ -621,7 +833,8 @@ fn invite(
                 id
             }
             None => {
-                let id = UserId::trusted(&fresh_id(ctx, "usr", |id| tx.org.users.contains_key(id))?);
+                let id =
+                    UserId::trusted(&fresh_id(ctx, "usr", |id| tx.org.users.contains_key(id))?);
                 tx.insert_user(User {
                     id: id.clone(),
                     email: spec.email.clone(),
@@ -656,7 +869,12 @@ fn invite(
             state: InvitationState::Pending,
             token_hash,
         });
-        out.tokens.push(IssuedToken { invitation_id, email: spec.email.clone(), token, expires_at });
+        out.tokens.push(IssuedToken {
+            invitation_id,
+            email: spec.email.clone(),
+            token,
+            expires_at,
+        });
     }
     Ok(())
 }
@@ -681,11 +899,18 @@ fn accept(
         .ok_or(CommandError::InvalidToken)?;
     let state = invitation.state_at(now);
     if state != InvitationState::Pending {
-        return Err(CommandError::InvitationNotPending { invitation_id: invitation.id.to_string(), state });
+        return Err(CommandError::InvitationNotPending {
+            invitation_id: invitation.id.to_string(),
+            state,
+        });
     }
     let (invitation_id, user_id) = (invitation.id.clone(), invitation.user_id.clone());
     let (roles, groups) = (invitation.roles.clone(), invitation.groups.clone());
-    transition(find_user(tx.org, user_id.as_str())?, &[Status::Invited], "accept an invitation for")?;
+    transition(
+        find_user(tx.org, user_id.as_str())?,
+        &[Status::Invited],
+        "accept an invitation for",
+    )?;
 
     let seat_free = tx.org.seats_held() < tx.org.seats_purchased;
     let take_seat = tx.org.settings.seat_on_accept;
@@ -702,7 +927,9 @@ fn accept(
         if seat_free {
             user.seat = true;
         } else {
-            out.notes.push(Note::NoSeatFree { user_id: user_id.clone() });
+            out.notes.push(Note::NoSeatFree {
+                user_id: user_id.clone(),
+            });
         }
     }
     tx.invitation_mut(invitation_id.as_str())?.state = InvitationState::Accepted;
@@ -732,7 +959,11 @@ fn revoke_invitation(tx: &mut Tx<'_>, invitation_id: &str) -> Result<(), Command
     Ok(())
 }
 
-fn deactivate(tx: &mut Tx<'_>, user_id: &UserId, now: crate::time::Timestamp) -> Result<(), CommandError> {
+fn deactivate(
+    tx: &mut Tx<'_>,
+    user_id: &UserId,
+    now: crate::time::Timestamp,
+) -> Result<(), CommandError> {
     let pending: Vec<String> = tx
         .org
         .invitations
@@ -760,13 +991,23 @@ fn deactivate(tx: &mut Tx<'_>, user_id: &UserId, now: crate::time::Timestamp) ->
 }
 
 fn delete_role(tx: &mut Tx<'_>, key: &RoleKey) -> Result<(), CommandError> {
-    let users: Vec<UserId> =
-        tx.org.users.values().filter(|u| u.roles.contains(key)).map(|u| u.id.clone()).collect();
+    let users: Vec<UserId> = tx
+        .org
+        .users
+        .values()
+        .filter(|u| u.roles.contains(key))
+        .map(|u| u.id.clone())
+        .collect();
     for id in users {
         tx.user_mut(id.as_str())?.roles.remove(key);
     }
-    let groups: Vec<GroupKey> =
-        tx.org.groups.values().filter(|g| g.roles.contains(key)).map(|g| g.key.clone()).collect();
+    let groups: Vec<GroupKey> = tx
+        .org
+        .groups
+        .values()
+        .filter(|g| g.roles.contains(key))
+        .map(|g| g.key.clone())
+        .collect();
     for g in groups {
         tx.group_mut(g.as_str())?.roles.remove(key);
     }
@@ -785,13 +1026,23 @@ fn delete_role(tx: &mut Tx<'_>, key: &RoleKey) -> Result<(), CommandError> {
 }
 
 fn delete_group(tx: &mut Tx<'_>, key: &GroupKey) -> Result<(), CommandError> {
-    let users: Vec<UserId> =
-        tx.org.users.values().filter(|u| u.groups.contains(key)).map(|u| u.id.clone()).collect();
+    let users: Vec<UserId> = tx
+        .org
+        .users
+        .values()
+        .filter(|u| u.groups.contains(key))
+        .map(|u| u.id.clone())
+        .collect();
     for id in users {
         tx.user_mut(id.as_str())?.groups.remove(key);
     }
-    let children: Vec<GroupKey> =
-        tx.org.groups.values().filter(|g| g.parents.contains(key)).map(|g| g.key.clone()).collect();
+    let children: Vec<GroupKey> = tx
+        .org
+        .groups
+        .values()
+        .filter(|g| g.parents.contains(key))
+        .map(|g| g.key.clone())
+        .collect();
     for g in children {
         tx.group_mut(g.as_str())?.parents.remove(key);
     }
@@ -826,7 +1077,11 @@ pub(crate) fn check_group_structure(org: &Org) -> Result<(), CommandError> {
     ) -> Result<usize, CommandError> {
         match marks.get(key) {
             Some(Mark::Done(d)) => return Ok(*d),
-            Some(Mark::OnPath) => return Err(CommandError::GroupCycle { group: key.to_string() }),
+            Some(Mark::OnPath) => {
+                return Err(CommandError::GroupCycle {
+                    group: key.to_string(),
+                })
+            }
             None => {}
         }
         marks.insert(key, Mark::OnPath);
@@ -835,7 +1090,10 @@ pub(crate) fn check_group_structure(org: &Org) -> Result<(), CommandError> {
             for parent in &group.parents {
                 deepest = deepest.max(depth(org, parent, marks)?);
                 if deepest >= limits::GROUP_DEPTH {
-                    return Err(CommandError::GroupTooDeep { group: key.to_string(), max: limits::GROUP_DEPTH });
+                    return Err(CommandError::GroupTooDeep {
+                        group: key.to_string(),
+                        max: limits::GROUP_DEPTH,
+                    });
                 }
             }
         }
@@ -854,7 +1112,10 @@ fn verify(tx: &Tx<'_>) -> Result<(), CommandError> {
     let org = &*tx.org;
     let held = org.seats_held();
     if held > org.seats_purchased {
-        return Err(CommandError::SeatsExhausted { purchased: org.seats_purchased, held });
+        return Err(CommandError::SeatsExhausted {
+            purchased: org.seats_purchased,
+            held,
+        });
     }
     for id in tx.touched_users() {
         if let Some(user) = org.users.get(id) {

@@ -32,7 +32,11 @@ impl std::error::Error for ValueError {}
 
 /// The refused value as shown in an error: at most 60 characters, control characters escaped.
 pub(crate) fn shown(value: &str) -> String {
-    let mut out: String = value.chars().take(60).flat_map(char::escape_debug).collect();
+    let mut out: String = value
+        .chars()
+        .take(60)
+        .flat_map(char::escape_debug)
+        .collect();
     if value.chars().count() > 60 {
         out.push('…');
     }
@@ -172,7 +176,10 @@ fn id_rule(value: &str) -> Rule {
     if value.len() > limits::ID_BYTES {
         return Err("longer than 64 bytes");
     }
-    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
         return Err("may only hold letters, digits, `_` and `-`");
     }
     Ok(None)
@@ -221,9 +228,9 @@ fn email_rule(value: &str) -> Rule {
     if local.is_empty() || local.len() > limits::EMAIL_LOCAL_BYTES {
         return Err("the part before `@` must be 1 to 64 bytes");
     }
-    let local_ok = local.bytes().all(|b| {
-        b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b)
-    });
+    let local_ok = local
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b));
     if !local_ok || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err("the part before `@` holds a character or dot that is not allowed");
     }
@@ -234,7 +241,9 @@ fn email_rule(value: &str) -> Rule {
     for label in &labels {
         let ok = !label.is_empty()
             && label.len() <= 63
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-');
         if !ok {
@@ -312,7 +321,8 @@ fn time_zone_rule(value: &str) -> Rule {
     }
     let part_ok = |p: &str| {
         !p.is_empty()
-            && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+-".contains(&b))
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_+-".contains(&b))
             && p.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
     };
     if !value.split('/').all(part_ok) {
@@ -327,7 +337,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::new("  Ada@Example.COM ").map(String::from), Ok("ada@example.com".into()));
+        assert_eq!(
+            Email::new("  Ada@Example.COM ").map(String::from),
+            Ok("ada@example.com".into())
+        );
         for bad in [
             "",
             "ada",
@@ -358,11 +371,24 @@ mod tests {
 
     #[test]
     fn names_refuse_markup_controls_and_direction_overrides() {
-        assert_eq!(Name::new("  Ada Lovelace ").map(String::from), Ok("Ada Lovelace".into()));
+        assert_eq!(
+            Name::new("  Ada Lovelace ").map(String::from),
+            Ok("Ada Lovelace".into())
+        );
         assert!(Name::new("Zoë Ñúñez 李").is_ok());
-        for bad in ["", "   ", "<img src=x onerror=alert(1)>", "a\u{0}b", "tab\there", "x\u{202E}y"] {
+        for bad in [
+            "",
+            "   ",
+            "<img src=x onerror=alert(1)>",
+            "a\u{0}b",
+            "tab\there",
+            "x\u{202E}y",
+        ] {
             let err = Name::new(bad).expect_err(bad);
-            assert!(!err.value.contains('\u{0}'), "error must escape controls: {err}");
+            assert!(
+                !err.value.contains('\u{0}'),
+                "error must escape controls: {err}"
+            );
         }
         assert!(Name::new("x".repeat(101)).is_err());
         assert!(Name::new("x".repeat(100)).is_ok());
@@ -388,7 +414,12 @@ mod tests {
         for bad in ["e", "english", "en_GB", "en--x", ""] {
             assert!(Locale::new(bad).is_err(), "{bad:?}");
         }
-        for good in ["UTC", "Europe/Paris", "America/Argentina/Buenos_Aires", "Etc/GMT+5"] {
+        for good in [
+            "UTC",
+            "Europe/Paris",
+            "America/Argentina/Buenos_Aires",
+            "Etc/GMT+5",
+        ] {
             assert!(TimeZone::new(good).is_ok(), "{good}");
         }
         for bad in ["", "/Paris", "Europe//Paris", "Europe/Par is", "1/2"] {

@@ -65,7 +65,9 @@ impl Timestamp {
             return Err(TimestampError::OutOfRange);
         }
         let days = days_from_civil(year, month, day);
-        Ok(Timestamp(days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second))
+        Ok(Timestamp(
+            days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second,
+        ))
     }
 }
 
@@ -187,7 +189,10 @@ mod tests {
             "+026-12-03T18:33:59Z",
             "2026-12-03T18:33:5éZ",
         ] {
-            assert!(Timestamp::parse(text).is_err(), "{text:?} should be refused");
+            assert!(
+                Timestamp::parse(text).is_err(),
+                "{text:?} should be refused"
+            );
         }
     }
 

@@ -96,7 +96,11 @@ impl TokenHash {
 impl TryFrom<String> for TokenHash {
     type Error = &'static str;
     fn try_from(value: String) -> Result<TokenHash, &'static str> {
-        if value.len() == 64 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        if value.len() == 64
+            && value
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
             Ok(TokenHash(value))
         } else {
             Err("expected 64 lowercase hex digits (a SHA-256)")
@@ -127,7 +131,11 @@ pub fn new_id(prefix: &str, entropy: &mut dyn Entropy) -> Result<String, Entropy
     let mut id = String::with_capacity(prefix.len() + 21);
     id.push_str(prefix);
     id.push('_');
-    id.extend(bytes.iter().map(|b| char::from(ALPHABET[usize::from(b & 31)])));
+    id.extend(
+        bytes
+            .iter()
+            .map(|b| char::from(ALPHABET[usize::from(b & 31)])),
+    );
     Ok(id)
 }
 
@@ -142,11 +150,13 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
         let chars = chunk.len() + 1;
         for i in 0..chars {
             let index = (n >> (18 - 6 * i)) & 63;
@@ -212,7 +222,10 @@ mod tests {
         assert_eq!(base64url(b"\xfb\xff"), "-_8");
         assert_eq!(base64url(b"Man"), "TWFu");
         for sample in [&b""[..], b"a", b"ab", b"abc", b"\xff\x00\x10\x80"] {
-            assert_eq!(base64url_decode(&base64url(sample)).as_deref(), Some(sample));
+            assert_eq!(
+                base64url_decode(&base64url(sample)).as_deref(),
+                Some(sample)
+            );
         }
         assert_eq!(base64url_decode("a"), None);
         assert_eq!(base64url_decode("ab=="), None);

@@ -38,7 +38,11 @@ pub(crate) struct Tx<'o> {
 
 impl<'o> Tx<'o> {
     pub(crate) fn new(org: &'o mut Org) -> Tx<'o> {
-        Tx { org, undo: Vec::new(), touched: HashSet::new() }
+        Tx {
+            org,
+            undo: Vec::new(),
+            touched: HashSet::new(),
+        }
     }
 
     fn first_touch(&mut self, kind: TargetKind, id: &str) -> bool {
@@ -52,21 +56,31 @@ impl<'o> Tx<'o> {
 
     /// The users touched so far.
     pub(crate) fn touched_users(&self) -> impl Iterator<Item = &str> {
-        self.touched.iter().filter(|(k, _)| *k == TargetKind::User).map(|(_, id)| id.as_str())
+        self.touched
+            .iter()
+            .filter(|(k, _)| *k == TargetKind::User)
+            .map(|(_, id)| id.as_str())
     }
 
     pub(crate) fn user_mut(&mut self, id: &str) -> Result<&mut User, CommandError> {
         let key = self.org.users.get_key_value(id).map(|(k, _)| k.clone());
         let key = key.ok_or_else(|| CommandError::not_found("user", id))?;
         if self.first_touch(TargetKind::User, id) {
-            self.undo.push(Undo::User(key.clone(), self.org.users.get(id).cloned()));
+            self.undo
+                .push(Undo::User(key.clone(), self.org.users.get(id).cloned()));
         }
-        self.org.users.get_mut(id).ok_or_else(|| CommandError::not_found("user", id))
+        self.org
+            .users
+            .get_mut(id)
+            .ok_or_else(|| CommandError::not_found("user", id))
     }
 
     pub(crate) fn insert_user(&mut self, user: User) {
         if self.first_touch(TargetKind::User, user.id.as_str()) {
-            self.undo.push(Undo::User(user.id.clone(), self.org.users.get(&user.id).cloned()));
+            self.undo.push(Undo::User(
+                user.id.clone(),
+                self.org.users.get(&user.id).cloned(),
+            ));
         }
         self.org.emails.insert(user.email.clone(), user.id.clone());
         self.org.users.insert(user.id.clone(), user);
@@ -74,7 +88,8 @@ impl<'o> Tx<'o> {
 
     pub(crate) fn remove_user(&mut self, id: &UserId) {
         if self.first_touch(TargetKind::User, id.as_str()) {
-            self.undo.push(Undo::User(id.clone(), self.org.users.get(id).cloned()));
+            self.undo
+                .push(Undo::User(id.clone(), self.org.users.get(id).cloned()));
         }
         if let Some(user) = self.org.users.remove(id) {
             self.org.emails.remove(&user.email);
@@ -82,12 +97,20 @@ impl<'o> Tx<'o> {
     }
 
     pub(crate) fn invitation_mut(&mut self, id: &str) -> Result<&mut Invitation, CommandError> {
-        let key = self.org.invitations.get_key_value(id).map(|(k, _)| k.clone());
+        let key = self
+            .org
+            .invitations
+            .get_key_value(id)
+            .map(|(k, _)| k.clone());
         let key = key.ok_or_else(|| CommandError::not_found("invitation", id))?;
         if self.first_touch(TargetKind::Invitation, id) {
-            self.undo.push(Undo::Invitation(key, self.org.invitations.get(id).cloned()));
+            self.undo
+                .push(Undo::Invitation(key, self.org.invitations.get(id).cloned()));
         }
-        self.org.invitations.get_mut(id).ok_or_else(|| CommandError::not_found("invitation", id))
+        self.org
+            .invitations
+            .get_mut(id)
+            .ok_or_else(|| CommandError::not_found("invitation", id))
     }
 
     pub(crate) fn insert_invitation(&mut self, invitation: Invitation) {
@@ -95,28 +118,38 @@ impl<'o> Tx<'o> {
             let old = self.org.invitations.get(&invitation.id).cloned();
             self.undo.push(Undo::Invitation(invitation.id.clone(), old));
         }
-        self.org.invitations.insert(invitation.id.clone(), invitation);
+        self.org
+            .invitations
+            .insert(invitation.id.clone(), invitation);
     }
 
     pub(crate) fn role_mut(&mut self, key: &str) -> Result<&mut CustomRole, CommandError> {
         let k = self.org.roles.get_key_value(key).map(|(k, _)| k.clone());
         let k = k.ok_or_else(|| CommandError::not_found("role", key))?;
         if self.first_touch(TargetKind::Role, key) {
-            self.undo.push(Undo::Role(k, self.org.roles.get(key).cloned()));
+            self.undo
+                .push(Undo::Role(k, self.org.roles.get(key).cloned()));
         }
-        self.org.roles.get_mut(key).ok_or_else(|| CommandError::not_found("role", key))
+        self.org
+            .roles
+            .get_mut(key)
+            .ok_or_else(|| CommandError::not_found("role", key))
     }
 
     pub(crate) fn insert_role(&mut self, role: CustomRole) {
         if self.first_touch(TargetKind::Role, role.key.as_str()) {
-            self.undo.push(Undo::Role(role.key.clone(), self.org.roles.get(&role.key).cloned()));
+            self.undo.push(Undo::Role(
+                role.key.clone(),
+                self.org.roles.get(&role.key).cloned(),
+            ));
         }
         self.org.roles.insert(role.key.clone(), role);
     }
 
     pub(crate) fn remove_role(&mut self, key: &RoleKey) {
         if self.first_touch(TargetKind::Role, key.as_str()) {
-            self.undo.push(Undo::Role(key.clone(), self.org.roles.get(key).cloned()));
+            self.undo
+                .push(Undo::Role(key.clone(), self.org.roles.get(key).cloned()));
         }
         self.org.roles.remove(key);
     }
@@ -125,9 +158,13 @@ impl<'o> Tx<'o> {
         let k = self.org.groups.get_key_value(key).map(|(k, _)| k.clone());
         let k = k.ok_or_else(|| CommandError::not_found("group", key))?;
         if self.first_touch(TargetKind::Group, key) {
-            self.undo.push(Undo::Group(k, self.org.groups.get(key).cloned()));
+            self.undo
+                .push(Undo::Group(k, self.org.groups.get(key).cloned()));
         }
-        self.org.groups.get_mut(key).ok_or_else(|| CommandError::not_found("group", key))
+        self.org
+            .groups
+            .get_mut(key)
+            .ok_or_else(|| CommandError::not_found("group", key))
     }
 
     pub(crate) fn insert_group(&mut self, group: Group) {
@@ -140,7 +177,8 @@ impl<'o> Tx<'o> {
 
     pub(crate) fn remove_group(&mut self, key: &GroupKey) {
         if self.first_touch(TargetKind::Group, key.as_str()) {
-            self.undo.push(Undo::Group(key.clone(), self.org.groups.get(key).cloned()));
+            self.undo
+                .push(Undo::Group(key.clone(), self.org.groups.get(key).cloned()));
         }
         self.org.groups.remove(key);
     }
@@ -149,14 +187,21 @@ impl<'o> Tx<'o> {
         let k = self.org.devices.get_key_value(id).map(|(k, _)| k.clone());
         let k = k.ok_or_else(|| CommandError::not_found("device", id))?;
         if self.first_touch(TargetKind::Device, id) {
-            self.undo.push(Undo::Device(k, self.org.devices.get(id).cloned()));
+            self.undo
+                .push(Undo::Device(k, self.org.devices.get(id).cloned()));
         }
-        self.org.devices.get_mut(id).ok_or_else(|| CommandError::not_found("device", id))
+        self.org
+            .devices
+            .get_mut(id)
+            .ok_or_else(|| CommandError::not_found("device", id))
     }
 
     pub(crate) fn insert_device(&mut self, device: Device) {
         if self.first_touch(TargetKind::Device, device.id.as_str()) {
-            self.undo.push(Undo::Device(device.id.clone(), self.org.devices.get(&device.id).cloned()));
+            self.undo.push(Undo::Device(
+                device.id.clone(),
+                self.org.devices.get(&device.id).cloned(),
+            ));
         }
         self.org.devices.insert(device.id.clone(), device);
     }
@@ -209,23 +254,48 @@ impl<'o> Tx<'o> {
             let (target_kind, target_id, before, after) = match undo {
                 Undo::User(id, old) => {
                     let after = snapshot(org.users.get(&id));
-                    (TargetKind::User, id.to_string(), snapshot(old.as_ref()), after)
+                    (
+                        TargetKind::User,
+                        id.to_string(),
+                        snapshot(old.as_ref()),
+                        after,
+                    )
                 }
                 Undo::Invitation(id, old) => {
                     let after = invitation_snapshot(org.invitations.get(&id));
-                    (TargetKind::Invitation, id.to_string(), invitation_snapshot(old.as_ref()), after)
+                    (
+                        TargetKind::Invitation,
+                        id.to_string(),
+                        invitation_snapshot(old.as_ref()),
+                        after,
+                    )
                 }
                 Undo::Role(key, old) => {
                     let after = snapshot(org.roles.get(&key));
-                    (TargetKind::Role, key.to_string(), snapshot(old.as_ref()), after)
+                    (
+                        TargetKind::Role,
+                        key.to_string(),
+                        snapshot(old.as_ref()),
+                        after,
+                    )
                 }
                 Undo::Group(key, old) => {
                     let after = snapshot(org.groups.get(&key));
-                    (TargetKind::Group, key.to_string(), snapshot(old.as_ref()), after)
+                    (
+                        TargetKind::Group,
+                        key.to_string(),
+                        snapshot(old.as_ref()),
+                        after,
+                    )
                 }
                 Undo::Device(id, old) => {
                     let after = snapshot(org.devices.get(&id));
-                    (TargetKind::Device, id.to_string(), snapshot(old.as_ref()), after)
+                    (
+                        TargetKind::Device,
+                        id.to_string(),
+                        snapshot(old.as_ref()),
+                        after,
+                    )
                 }
                 Undo::Org(fields) => {
                     let now = OrgFields {
@@ -233,7 +303,12 @@ impl<'o> Tx<'o> {
                         seats_purchased: org.seats_purchased,
                         settings: org.settings.clone(),
                     };
-                    (TargetKind::Org, org.id.to_string(), org_snapshot(&fields), org_snapshot(&now))
+                    (
+                        TargetKind::Org,
+                        org.id.to_string(),
+                        org_snapshot(&fields),
+                        org_snapshot(&now),
+                    )
                 }
             };
             if before != after {

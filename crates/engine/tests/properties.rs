@@ -2,6 +2,12 @@
 //! refused command changes nothing, nobody gains a permission from an actor who lacks it,
 //! and the compiled index always agrees with the reference evaluator.
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    missing_docs,
+    reason = "tests fail loudly"
+)]
 
 use std::collections::BTreeSet;
 
@@ -22,8 +28,15 @@ struct Step {
 }
 
 fn step() -> impl Strategy<Value = Step> {
-    (0u8..23, any::<u8>(), any::<u8>(), any::<u8>(), any::<u8>())
-        .prop_map(|(kind, actor, a, b, c)| Step { kind, actor, a, b, c })
+    (0u8..23, any::<u8>(), any::<u8>(), any::<u8>(), any::<u8>()).prop_map(
+        |(kind, actor, a, b, c)| Step {
+            kind,
+            actor,
+            a,
+            b,
+            c,
+        },
+    )
 }
 
 fn pick<T: Clone>(items: &[T], i: u8) -> T {
@@ -55,11 +68,14 @@ fn command(org: &Org, step: &Step, tokens: &[String]) -> Value {
     let user = pick(&users, a);
     let role = pick(&roles, b);
     let group = pick(&groups, c);
-    let perms: Vec<String> = (0..(a % 5)).map(|i| pick(&permissions, b.wrapping_add(i * 37))).collect();
+    let perms: Vec<String> = (0..(a % 5))
+        .map(|i| pick(&permissions, b.wrapping_add(i * 37)))
+        .collect();
     match step.kind {
         0 => {
             let email = if a % 4 == 0 {
-                org.user(&user).map_or("x@example.com".to_owned(), |u| u.email.to_string())
+                org.user(&user)
+                    .map_or("x@example.com".to_owned(), |u| u.email.to_string())
             } else {
                 format!("p{a}@example.com")
             };
@@ -69,13 +85,18 @@ fn command(org: &Org, step: &Step, tokens: &[String]) -> Value {
         }
         1 => json!({"command": "resend_invitation", "invitation_id": pick(&invitations, a)}),
         2 => json!({"command": "revoke_invitation", "invitation_id": pick(&invitations, a)}),
-        3 => json!({"command": "accept_invitation", "token": pick(&tokens, a), "name": "New Person"}),
+        3 => {
+            json!({"command": "accept_invitation", "token": pick(&tokens, a), "name": "New Person"})
+        }
         4 => json!({"command": "suspend_user", "user_id": user}),
         5 => json!({"command": "reactivate_user", "user_id": user}),
         6 => json!({"command": "deactivate_user", "user_id": user}),
         7 => json!({"command": "assign_role", "user_id": user, "role": role}),
         8 => json!({"command": "unassign_role", "user_id": user, "role": role}),
-        9 => json!({"command": "create_role", "key": format!("r{c}"), "name": "R", "permissions": perms}),
+        9 => {
+            json!({"command": "create_role", "key": format!("r{c}"), "name": "R",
+                   "permissions": perms})
+        }
         10 => json!({"command": "update_role", "key": role, "permissions": perms}),
         11 => json!({"command": "delete_role", "key": role}),
         12 => json!({"command": "create_group", "key": format!("g{a}"), "name": "G",
@@ -85,7 +106,10 @@ fn command(org: &Org, step: &Step, tokens: &[String]) -> Value {
         14 => json!({"command": "delete_group", "key": group}),
         15 => json!({"command": "add_group_member", "group": group, "user_id": user}),
         16 => json!({"command": "remove_group_member", "group": group, "user_id": user}),
-        17 => json!({"command": "register_device", "user_id": user, "name": "D", "platform": "web", "os": "X"}),
+        17 => {
+            json!({"command": "register_device", "user_id": user, "name": "D", "platform": "web",
+                   "os": "X"})
+        }
         18 => json!({"command": "revoke_device", "device_id": pick(&devices, a)}),
         19 => json!({"command": "assign_seat", "user_id": user}),
         20 => json!({"command": "unassign_seat", "user_id": user}),
@@ -109,7 +133,15 @@ fn actor(org: &Org, i: u8) -> Actor {
 
 fn granted(org: &Org) -> Vec<(String, BTreeSet<String>)> {
     org.users()
-        .map(|u| (u.id.to_string(), org.granted_permissions(u).into_iter().map(str::to_owned).collect()))
+        .map(|u| {
+            (
+                u.id.to_string(),
+                org.granted_permissions(u)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            )
+        })
         .collect()
 }
 
@@ -134,7 +166,12 @@ fn assert_invariants(org: &Org) {
     let usage = org.seat_usage();
     assert!(usage.held <= usage.purchased, "{usage:?}");
     for user in org.users() {
-        assert!(!user.seat || user.status == Status::Active, "{} holds a seat while {:?}", user.id, user.status);
+        assert!(
+            !user.seat || user.status == Status::Active,
+            "{} holds a seat while {:?}",
+            user.id,
+            user.status
+        );
     }
     assert!(org.active_owners().next().is_some(), "no active owner left");
     // Every other invariant is what an import checks.
@@ -147,7 +184,10 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_commands_never_break_the_rules(seed in 0u64..1_000, steps in prop::collection::vec(step(), 1..40)) {
+    fn random_commands_never_break_the_rules(
+        seed in 0u64..1_000,
+        steps in prop::collection::vec(step(), 1..40),
+    ) {
         let mut org = demo::generate(&demo::DemoSpec::small(12, seed));
         let mut tokens: Vec<String> = Vec::new();
         let mut entropy = SeededEntropy::new(seed);
@@ -176,7 +216,8 @@ proptest! {
                     // Accepting grants what the inviter was checked for when inviting.
                     let accepting = matches!(command, Command::AcceptInvitation { .. });
                     if let (Some(held), false) = (&actor_held, accepting) {
-                        let before: std::collections::BTreeMap<_, _> = granted_before.into_iter().collect();
+                        let before: std::collections::BTreeMap<_, _> =
+                            granted_before.into_iter().collect();
                         for (user, after) in granted(&org) {
                             let had = before.get(&user).cloned().unwrap_or_default();
                             for gained in after.difference(&had) {

@@ -1,4 +1,10 @@
 //! Decision vectors, natively and (with wasm-bindgen-test) in Wasm under Node.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    missing_docs,
+    reason = "tests fail loudly"
+)]
 
 mod support;
 
@@ -23,8 +29,10 @@ fn every_vector_file_is_listed() {
         .filter(|n| n.ends_with(".json"))
         .collect();
     on_disk.sort();
-    let mut listed: Vec<String> =
-        support::vectors::VECTORS.iter().map(|(n, _)| (*n).to_owned()).collect();
+    let mut listed: Vec<String> = support::vectors::VECTORS
+        .iter()
+        .map(|(n, _)| (*n).to_owned())
+        .collect();
     listed.sort();
     assert_eq!(on_disk, listed);
 }

@@ -1,5 +1,11 @@
 //! Decision vectors in headless Chromium (wasm-bindgen-test with a browser runner).
 #![cfg(target_arch = "wasm32")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    missing_docs,
+    reason = "tests fail loudly"
+)]
 
 mod support;
 

@@ -30,10 +30,19 @@ fn actor(name: &str) -> Actor {
 }
 
 /// Runs a command given as JSON, as `who` (a user id or `system`), at `at`.
-pub fn run_at(org: &mut Org, who: &str, at: Timestamp, command: Value) -> Result<Outcome, CommandError> {
+pub fn run_at(
+    org: &mut Org,
+    who: &str,
+    at: Timestamp,
+    command: Value,
+) -> Result<Outcome, CommandError> {
     let command = Command::from_value(command).unwrap();
     let mut entropy = SeededEntropy::new(42);
-    let mut ctx = Context { actor: actor(who), now: at, entropy: &mut entropy };
+    let mut ctx = Context {
+        actor: actor(who),
+        now: at,
+        entropy: &mut entropy,
+    };
     org.execute(&mut ctx, &command)
 }
 

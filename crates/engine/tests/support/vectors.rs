@@ -6,8 +6,14 @@ use serde_json::Value;
 
 /// Every vector file: its name and its text.
 pub const VECTORS: &[(&str, &str)] = &[
-    ("basic.json", include_str!("../../../../tests/vectors/basic.json")),
-    ("nested-groups.json", include_str!("../../../../tests/vectors/nested-groups.json")),
+    (
+        "basic.json",
+        include_str!("../../../../tests/vectors/basic.json"),
+    ),
+    (
+        "nested-groups.json",
+        include_str!("../../../../tests/vectors/nested-groups.json"),
+    ),
 ];
 
 /// Runs every check of every vector against both evaluators; returns how many checks ran.
@@ -19,11 +25,15 @@ pub fn run_all() -> usize {
             serde_json::from_value(vector["org"].clone()).expect("vector org has the right shape");
         let org = Org::from_document(doc).unwrap_or_else(|e| panic!("{name}: bad org: {e}"));
         let index = AccessIndex::build(&org);
-        let cases = vector["checks"].as_array().expect("vector has a checks list");
+        let cases = vector["checks"]
+            .as_array()
+            .expect("vector has a checks list");
         assert!(!cases.is_empty(), "{name} has no checks");
         for case in cases {
             let user = case["user"].as_str().expect("check names a user");
-            let permission = case["permission"].as_str().expect("check names a permission");
+            let permission = case["permission"]
+                .as_str()
+                .expect("check names a permission");
             let expected = serde_json::json!({
                 "decision": case["decision"],
                 "grants": case["grants"],
