@@ -23,7 +23,12 @@ impl Engine {
     pub fn load(document: &str) -> Result<Engine, JsError> {
         let org = Org::from_json(document).map_err(|e| JsError::new(&e.to_string()))?;
         let index = AccessIndex::build(&org);
-        Ok(Engine { org, index, users: Vec::new(), permissions: Vec::new() })
+        Ok(Engine {
+            org,
+            index,
+            users: Vec::new(),
+            permissions: Vec::new(),
+        })
     }
 
     /// Whether `user` is allowed `permission`.
@@ -51,7 +56,10 @@ impl Engine {
     /// [`Engine::check`] by handles: no strings cross the boundary.
     #[wasm_bindgen(js_name = checkHandles)]
     pub fn check_handles(&self, user: u32, permission: u32) -> bool {
-        match (self.users.get(user as usize), self.permissions.get(permission as usize)) {
+        match (
+            self.users.get(user as usize),
+            self.permissions.get(permission as usize),
+        ) {
             (Some(u), Some(p)) => self.index.check(u, p),
             _ => false,
         }
