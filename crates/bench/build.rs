@@ -9,9 +9,10 @@ fn main() {
     let lock = Path::new(&manifest_dir).join("../../Cargo.lock");
     println!("cargo::rerun-if-changed={}", lock.display());
     let text = fs::read_to_string(&lock).unwrap_or_default();
-    for (crate_name, var) in
-        [("cedar-policy", "ROSTER_BENCH_CEDAR_VERSION"), ("casbin", "ROSTER_BENCH_CASBIN_VERSION")]
-    {
+    for (crate_name, var) in [
+        ("cedar-policy", "ROSTER_BENCH_CEDAR_VERSION"),
+        ("casbin", "ROSTER_BENCH_CASBIN_VERSION"),
+    ] {
         let version = locked_version(&text, crate_name).unwrap_or("unknown");
         println!("cargo::rustc-env={var}={version}");
     }

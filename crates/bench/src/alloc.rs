@@ -17,7 +17,10 @@ pub struct Counting;
 // The workspace forbids unsafe code; implementing `GlobalAlloc` can't be done without it, so
 // this crate lowers the lint to `deny` (see Cargo.toml) and allows it here alone. Each method
 // forwards to `System` with the caller's own arguments, so `System`'s contract is the caller's.
-#[allow(unsafe_code, reason = "a global allocator must implement the unsafe GlobalAlloc trait")]
+#[allow(
+    unsafe_code,
+    reason = "a global allocator must implement the unsafe GlobalAlloc trait"
+)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.

@@ -22,7 +22,7 @@ use roster_engine::{Org, Status};
 
 use crate::queries::{Query, Workload};
 
-/// The casbin model.
+/// The casbin model. casbin joins a line ending in `\` to the next.
 pub const MODEL: &str = r#"[request_definition]
 r = sub, act
 
@@ -36,7 +36,8 @@ g = _, _
 e = some(where (p.eft == allow))
 
 [matchers]
-m = r.act == p.act && g(r.sub, p.sub) && g(r.sub, "flag:active") && (p.seat == "no" || g(r.sub, "flag:seat"))
+m = r.act == p.act && g(r.sub, p.sub) && g(r.sub, "flag:active") \
+    && (p.seat == "no" || g(r.sub, "flag:seat"))
 "#;
 
 /// Translates `org` into casbin's policy lines (the CSV a file or string adapter reads).
@@ -48,7 +49,11 @@ pub fn policy(org: &Org) -> String {
         .chain(org.custom_roles().map(|r| r.key.as_str()));
     for role in role_keys {
         for permission in org.role_permissions(role).unwrap_or_default() {
-            let seat = if org.permission_needs_seat(permission) == Some(true) { "yes" } else { "no" };
+            let seat = if org.permission_needs_seat(permission) == Some(true) {
+                "yes"
+            } else {
+                "no"
+            };
             lines.push(format!("p, role:{role}, {permission}, {seat}"));
         }
     }
@@ -82,8 +87,12 @@ pub fn policy(org: &Org) -> String {
 /// Builds an enforcer from the model and the policy lines, as an application would on start.
 pub fn load(runtime: &tokio::runtime::Runtime, policy: &str) -> Enforcer {
     runtime.block_on(async {
-        let model = DefaultModel::from_str(MODEL).await.expect("the casbin model parses");
-        Enforcer::new(model, StringAdapter::new(policy)).await.expect("the casbin policy loads")
+        let model = DefaultModel::from_str(MODEL)
+            .await
+            .expect("the casbin model parses");
+        Enforcer::new(model, StringAdapter::new(policy))
+            .await
+            .expect("the casbin policy loads")
     })
 }
 
@@ -97,8 +106,16 @@ pub struct CasbinEngine {
 impl CasbinEngine {
     /// Prepares the prefixed subject of every user the workload names.
     pub fn new(enforcer: Enforcer, workload: &Workload) -> CasbinEngine {
-        let subjects = workload.users.iter().map(|id| format!("user:{id}")).collect();
-        CasbinEngine { enforcer, subjects, actions: workload.permissions.clone() }
+        let subjects = workload
+            .users
+            .iter()
+            .map(|id| format!("user:{id}"))
+            .collect();
+        CasbinEngine {
+            enforcer,
+            subjects,
+            actions: workload.permissions.clone(),
+        }
     }
 
     /// casbin's decision for a query.
@@ -106,6 +123,8 @@ impl CasbinEngine {
     pub fn check(&self, query: Query) -> bool {
         let subject = self.subjects[query.user as usize].as_str();
         let action = self.actions[query.permission as usize].as_str();
-        self.enforcer.enforce((subject, action)).expect("casbin evaluates the matcher")
+        self.enforcer
+            .enforce((subject, action))
+            .expect("casbin evaluates the matcher")
     }
 }

@@ -5,10 +5,14 @@
 //! - A user's parents are the roles it holds directly and its groups; a group's parents are
 //!   the roles it grants and its parent groups. Cedar's `in` follows these links
 //!   transitively, as Roster resolves roles through groups and their ancestors.
-//! - One `permit` per role lists the actions (one per permission key) the role carries.
+//! - Each permission key is an action. One `permit` per role names the actions the role
+//!   carries, in one of two styles ([`ActionStyle`]): as a list in the policy's scope
+//!   (`action in [Action::"a", …]`), or as an action group (`action in Action::"role r"`),
+//!   with each action entity listing the groups of the roles that carry it as its parents.
 //! - Two `forbid` policies carry status and seats: nothing for a user who is not active, and
-//!   nothing that needs a seat for a user without one. Forbid overrides permit in Cedar, as a
-//!   deny reason overrides a grant in Roster.
+//!   nothing that needs a seat for a user without one (a list of the seat-needing actions, or
+//!   the group `Action::"needs a seat"`). Forbid overrides permit in Cedar, as a deny reason
+//!   overrides a grant in Roster.
 //! - Every request names the one resource, `Org::"<org id>"`.
 //!
 //! An unknown user has no entity: `principal in Role::…` is false for it, and reading its
@@ -32,8 +36,28 @@ pub struct CedarSource {
     pub policies: String,
 }
 
+/// How a policy names the actions it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionStyle {
+    /// A list of actions in each policy's scope. Cedar builds the list's set every time it
+    /// evaluates the scope, so a role carrying 200 permissions costs 200 uids per check.
+    Lists,
+    /// One action group per role (and one for the seat-needing actions), with every action
+    /// entity a member of its groups; the scope then is one ancestry lookup.
+    Groups,
+}
+
+/// The action group of a role's permissions. The space keeps it apart from every permission
+/// key, which can't hold one.
+fn role_group(role: &str) -> String {
+    format!("role {role}")
+}
+
+/// The action group of the permissions that need a seat.
+const SEAT_GROUP: &str = "needs a seat";
+
 /// Translates `org` into Cedar's entities and policies.
-pub fn source(org: &Org) -> CedarSource {
+pub fn source(org: &Org, style: ActionStyle) -> CedarSource {
     let uid = |kind: &str, id: &str| json!({ "type": kind, "id": id });
     let mut entities: Vec<Value> = Vec::new();
 
@@ -52,7 +76,9 @@ pub fn source(org: &Org) -> CedarSource {
             .map(|r| uid("Role", r.as_str()))
             .chain(group.parents.iter().map(|g| uid("Group", g.as_str())))
             .collect();
-        entities.push(json!({ "uid": uid("Group", group.key.as_str()), "attrs": {}, "parents": parents }));
+        entities.push(
+            json!({ "uid": uid("Group", group.key.as_str()), "attrs": {}, "parents": parents }),
+        );
     }
     for user in org.users() {
         let parents: Vec<Value> = user
@@ -68,6 +94,30 @@ pub fn source(org: &Org) -> CedarSource {
         }));
     }
     entities.push(json!({ "uid": uid("Org", org.id().as_str()), "attrs": {}, "parents": [] }));
+    if style == ActionStyle::Groups {
+        for permission in org.permission_keys() {
+            let mut parents: Vec<Value> = role_keys
+                .iter()
+                .filter(|r| {
+                    org.role_permissions(r)
+                        .is_some_and(|p| p.contains(permission))
+                })
+                .map(|r| uid("Action", &role_group(r)))
+                .collect();
+            if org.permission_needs_seat(permission) == Some(true) {
+                parents.push(uid("Action", SEAT_GROUP));
+            }
+            entities
+                .push(json!({ "uid": uid("Action", permission), "attrs": {}, "parents": parents }));
+        }
+        for group in role_keys
+            .iter()
+            .map(|r| role_group(r))
+            .chain([SEAT_GROUP.to_owned()])
+        {
+            entities.push(json!({ "uid": uid("Action", &group), "attrs": {}, "parents": [] }));
+        }
+    }
     let entities_json = serde_json::to_string(&entities).expect("a JSON value always serialises");
 
     let mut policies = String::new();
@@ -76,29 +126,44 @@ pub fn source(org: &Org) -> CedarSource {
         if permissions.is_empty() {
             continue;
         }
-        let actions = action_list(permissions.into_iter());
+        let actions = match style {
+            ActionStyle::Lists => format!("[{}]", action_list(permissions.into_iter())),
+            ActionStyle::Groups => format!("Action::{}", literal(&role_group(role))),
+        };
         policies.push_str(&format!(
-            "permit(principal in Role::{}, action in [{actions}], resource);\n",
+            "permit(principal in Role::{}, action in {actions}, resource);\n",
             literal(role)
         ));
     }
     policies.push_str("forbid(principal, action, resource) unless { principal.active };\n");
-    let seated = action_list(org.permission_keys().filter(|p| org.permission_needs_seat(p) == Some(true)));
+    let seated: Vec<&str> = org
+        .permission_keys()
+        .filter(|p| org.permission_needs_seat(p) == Some(true))
+        .collect();
     if !seated.is_empty() {
+        let actions = match style {
+            ActionStyle::Lists => format!("[{}]", action_list(seated.into_iter())),
+            ActionStyle::Groups => format!("Action::{}", literal(SEAT_GROUP)),
+        };
         policies.push_str(&format!(
-            "forbid(principal, action in [{seated}], resource) unless {{ principal.seat }};\n"
+            "forbid(principal, action in {actions}, resource) unless {{ principal.seat }};\n"
         ));
     }
-    CedarSource { entities_json, policies }
+    CedarSource {
+        entities_json,
+        policies,
+    }
 }
 
 /// `Action::"a", Action::"b", …` for the given permission keys.
 fn action_list<'a>(keys: impl Iterator<Item = &'a str>) -> String {
-    keys.map(|k| format!("Action::{}", literal(k))).collect::<Vec<_>>().join(", ")
+    keys.map(|k| format!("Action::{}", literal(k)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// A Cedar string literal. Keys and ids are restricted to ASCII letters, digits and a little
-/// punctuation, for which Rust's debug quoting is also valid Cedar.
+/// A Cedar string literal. Keys and ids are restricted to ASCII letters, digits, spaces and a
+/// little punctuation, for which Rust's debug quoting is also valid Cedar.
 fn literal(text: &str) -> String {
     format!("{text:?}")
 }
@@ -112,7 +177,10 @@ pub struct Loaded {
 
 /// Parses the policies and entities, as an application would on start.
 pub fn load(source: &CedarSource) -> Loaded {
-    let policies: PolicySet = source.policies.parse().expect("the generated policies parse");
+    let policies: PolicySet = source
+        .policies
+        .parse()
+        .expect("the generated policies parse");
     let entities =
         Entities::from_json_str(&source.entities_json, None).expect("the generated entities load");
     Loaded { policies, entities }
@@ -131,10 +199,24 @@ impl CedarEngine {
     /// Prepares the uids of every user and permission the workload names, so a check only
     /// clones them into a request.
     pub fn new(loaded: Loaded, org: &Org, workload: &Workload) -> CedarEngine {
-        let users = workload.users.iter().map(|id| entity_uid("User", id)).collect();
-        let actions = workload.permissions.iter().map(|key| entity_uid("Action", key)).collect();
+        let users = workload
+            .users
+            .iter()
+            .map(|id| entity_uid("User", id))
+            .collect();
+        let actions = workload
+            .permissions
+            .iter()
+            .map(|key| entity_uid("Action", key))
+            .collect();
         let resource = entity_uid("Org", org.id().as_str());
-        CedarEngine { loaded, authorizer: Authorizer::new(), users, actions, resource }
+        CedarEngine {
+            loaded,
+            authorizer: Authorizer::new(),
+            users,
+            actions,
+            resource,
+        }
     }
 
     /// Cedar's decision for a query: a request built from the prepared uids, then authorised.
@@ -149,7 +231,8 @@ impl CedarEngine {
         )
         .expect("a request without a schema is always valid");
         let response =
-            self.authorizer.is_authorized(&request, &self.loaded.policies, &self.loaded.entities);
+            self.authorizer
+                .is_authorized(&request, &self.loaded.policies, &self.loaded.entities);
         response.decision() == Decision::Allow
     }
 }

@@ -40,6 +40,11 @@ impl Machine {
             .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
             .unwrap_or_else(|| "unknown (rustc -V failed)".to_owned());
         let target = format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS);
-        Machine { cpu, cores, rustc, target }
+        Machine {
+            cpu,
+            cores,
+            rustc,
+            target,
+        }
     }
 }

@@ -51,14 +51,24 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { queries: 100_000, seed: 1, json: None };
+    let mut args = Args {
+        queries: 100_000,
+        seed: 1,
+        json: None,
+    };
     let mut words = std::env::args().skip(1);
     while let Some(word) = words.next() {
-        let mut value = |flag: &str| words.next().ok_or_else(|| format!("`{flag}` needs a value"));
+        let mut value = |flag: &str| {
+            words
+                .next()
+                .ok_or_else(|| format!("`{flag}` needs a value"))
+        };
         match word.as_str() {
             "--queries" => {
                 let text = value("--queries")?;
-                args.queries = text.parse().map_err(|_| format!("bad query count `{text}`"))?;
+                args.queries = text
+                    .parse()
+                    .map_err(|_| format!("bad query count `{text}`"))?;
             }
             "--seed" => {
                 let text = value("--seed")?;
@@ -96,103 +106,113 @@ fn main() -> ExitCode {
     let (org, index, load) = load_roster(&document);
     let document_bytes = document.len();
     drop(document);
-    let load = RosterLoad { rss_bytes: alloc::resident_bytes(), ..load };
+    let load = RosterLoad {
+        rss_bytes: alloc::resident_bytes(),
+        ..load
+    };
 
     let workload = Workload::draw(&org, args.queries, args.seed);
     let overhead = stats::timer_overhead();
     let queries = &workload.queries;
-    let mut engines = Vec::new();
-    let mut mismatches: Vec<(&'static str, Vec<usize>)> = Vec::new();
+    let roster_total = (load.total_ms, load.runs, load.org_bytes + load.index_bytes);
+    let parse_only = (load.parse_ms, load.runs, load.org_bytes);
 
-    // Roster's index is the reference every other engine is compared with.
-    let check = |q: Query| index.check(workload.user(q), workload.permission(q));
-    let (result, reference) = run_engine(
+    // Roster's index answers first: they are the reference every engine is compared with.
+    let (check, reference) = run_engine(
         "roster check",
         "AccessIndex::check, the yes/no check",
         queries,
         overhead,
-        check,
-        None,
+        |q| index.check(workload.user(q), workload.permission(q)),
     );
-    let allow_fraction =
-        reference.iter().filter(|&&a| a).count() as f64 / reference.len().max(1) as f64;
-    engines.push(EngineResult {
-        load_ms: load.total_ms,
-        load_runs: load.runs,
-        memory_bytes: load.org_bytes + load.index_bytes,
-        ..result
-    });
+    let mut engines = vec![with_load(check, roster_total)];
+    let mut answers = vec![reference.clone()];
 
-    let explain = |q: Query| org.explain(workload.user(q), workload.permission(q)).is_allowed();
-    let (result, answers) = run_engine(
+    let (explain, found) = run_engine(
         "roster explain",
         "Org::explain, the check with reasons (building and dropping the explanation)",
         queries,
         overhead,
-        explain,
-        Some(&reference),
+        |q| {
+            org.explain(workload.user(q), workload.permission(q))
+                .is_allowed()
+        },
     );
-    mismatches.push((result.name, differences(&reference, &answers)));
-    let parse_only = (load.parse_ms, load.runs, load.org_bytes);
-    engines.push(with_load(result, parse_only));
+    engines.push(with_load(explain, parse_only));
+    answers.push(found);
 
-    let reference_path = |q: Query| org.is_allowed(workload.user(q), workload.permission(q));
-    let (result, answers) = run_engine(
+    let (allowed, found) = run_engine(
         "roster allowed",
         "Org::is_allowed, the reference path without the index",
         queries,
         overhead,
-        reference_path,
-        Some(&reference),
+        |q| org.is_allowed(workload.user(q), workload.permission(q)),
     );
-    mismatches.push((result.name, differences(&reference, &answers)));
-    engines.push(with_load(result, parse_only));
+    engines.push(with_load(allowed, parse_only));
+    answers.push(found);
 
-    // Cedar: the conversion from the org is not timed; parsing Cedar's own inputs is.
-    let source = cedar::source(&org);
-    let (loaded, load_times, memory) = load_repeatedly(OTHER_LOAD_RUNS, || cedar::load(&source));
-    let engine = cedar::CedarEngine::new(loaded, &org, &workload);
-    let (result, answers) = run_engine(
-        "cedar",
-        "cedar-policy Authorizer::is_authorized, request built from prepared uids",
-        queries,
-        overhead,
-        |q| engine.check(q),
-        Some(&reference),
-    );
-    mismatches.push((result.name, differences(&reference, &answers)));
-    engines.push(with_load(result, (stats::median_ms(&load_times), OTHER_LOAD_RUNS, memory)));
-    drop(engine);
-    drop(source);
+    // Cedar, in both styles: converting the org is not timed; loading Cedar's own inputs is.
+    for (name, detail, style) in [
+        (
+            "cedar (lists)",
+            "cedar-policy Authorizer::is_authorized; policies list their actions",
+            cedar::ActionStyle::Lists,
+        ),
+        (
+            "cedar (groups)",
+            "cedar-policy Authorizer::is_authorized; policies name one action group per role",
+            cedar::ActionStyle::Groups,
+        ),
+    ] {
+        let source = cedar::source(&org, style);
+        let (loaded, times, memory) = load_repeatedly(OTHER_LOAD_RUNS, || cedar::load(&source));
+        let engine = cedar::CedarEngine::new(loaded, &org, &workload);
+        let (result, found) = run_engine(name, detail, queries, overhead, |q| engine.check(q));
+        engines.push(with_load(
+            result,
+            (stats::median_ms(&times), OTHER_LOAD_RUNS, memory),
+        ));
+        answers.push(found);
+    }
 
     // casbin: likewise, the policy lines are written untimed and loaded timed.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a single-threaded tokio runtime starts");
     let policy = casbin::policy(&org);
-    let (enforcer, load_times, memory) =
+    let (enforcer, times, memory) =
         load_repeatedly(OTHER_LOAD_RUNS, || casbin::load(&runtime, &policy));
     let engine = casbin::CasbinEngine::new(enforcer, &workload);
-    let (result, answers) = run_engine(
+    let (result, found) = run_engine(
         "casbin",
         "casbin Enforcer::enforce, RBAC with a role hierarchy",
         queries,
         overhead,
         |q| engine.check(q),
-        Some(&reference),
     );
-    mismatches.push((result.name, differences(&reference, &answers)));
-    engines.push(with_load(result, (stats::median_ms(&load_times), OTHER_LOAD_RUNS, memory)));
+    engines.push(with_load(
+        result,
+        (stats::median_ms(&times), OTHER_LOAD_RUNS, memory),
+    ));
+    answers.push(found);
     drop(engine);
 
-    for (engine, found) in &mismatches {
-        if let Some(result) = engines.iter_mut().find(|e| e.name == *engine) {
-            result.disagreements = found.len();
-        }
+    let differing: Vec<Vec<usize>> = answers.iter().map(|a| differences(&reference, a)).collect();
+    for (engine, found) in engines.iter_mut().zip(&differing) {
+        engine.disagreements = found.len();
     }
+    let allow_fraction =
+        reference.iter().filter(|&&a| a).count() as f64 / reference.len().max(1) as f64;
     let report = Report {
         machine,
-        scenario: scenario(&org, args.seed, document_bytes, allow_fraction, overhead),
+        scenario: scenario(
+            &org,
+            args.seed,
+            document_bytes,
+            queries.len(),
+            allow_fraction,
+            overhead,
+        ),
         load,
         engines,
     };
@@ -207,7 +227,9 @@ fn main() -> ExitCode {
         }
     }
     if !report.all_agree() {
-        print_disagreements(&org, &workload, &reference, &mismatches);
+        for (engine, found) in report.engines.iter().zip(&differing) {
+            print_disagreements(engine, found, &org, &workload, &reference);
+        }
         status = ExitCode::FAILURE;
     }
     status
@@ -270,20 +292,12 @@ fn run_engine(
     queries: &[Query],
     overhead: u64,
     mut check: impl FnMut(Query) -> bool,
-    reference: Option<&[bool]>,
 ) -> (EngineResult, Vec<bool>) {
     eprintln!("roster-bench: running {name} on {} queries", queries.len());
     stats::warm_up(queries, WARM_UP_QUERIES, &mut check);
     let timed = stats::time_each(queries, overhead, &mut check);
     let (batch, batch_allowed) = stats::time_batch(queries, &mut check);
     let timed_allowed = timed.answers.iter().filter(|&&a| a).count();
-    if batch_allowed != timed_allowed {
-        eprintln!(
-            "roster-bench: {name} allowed {timed_allowed} queries timed alone but \
-             {batch_allowed} in a batch"
-        );
-    }
-    let batch_differs = usize::from(batch_allowed != timed_allowed);
     let result = EngineResult {
         name,
         detail,
@@ -292,8 +306,102 @@ fn run_engine(
         load_ms: 0.0,
         load_runs: 0,
         memory_bytes: 0,
-        disagreements: batch_differs,
+        disagreements: 0,
+        // The same engine must answer the same queries the same way twice.
+        consistent: batch_allowed == timed_allowed,
     };
-    let _ = reference;
     (result, timed.answers)
+}
+
+/// The result with its load time, load runs and memory.
+fn with_load(
+    result: EngineResult,
+    (load_ms, load_runs, memory_bytes): (f64, usize, usize),
+) -> EngineResult {
+    EngineResult {
+        load_ms,
+        load_runs,
+        memory_bytes,
+        ..result
+    }
+}
+
+/// The positions where `answers` differs from `reference`.
+fn differences(reference: &[bool], answers: &[bool]) -> Vec<usize> {
+    let differing = reference
+        .iter()
+        .zip(answers)
+        .enumerate()
+        .filter(|(_, (r, a))| r != a);
+    let mut found: Vec<usize> = differing.map(|(i, _)| i).collect();
+    if answers.len() != reference.len() {
+        found.push(reference.len().min(answers.len()));
+    }
+    found
+}
+
+/// The org and workload, counted.
+fn scenario(
+    org: &Org,
+    seed: u64,
+    document_bytes: usize,
+    queries: usize,
+    allow_fraction: f64,
+    timer_overhead_ns: u64,
+) -> Scenario {
+    Scenario {
+        seed,
+        users: org.users().len(),
+        active_users: org.users().filter(|u| u.status == Status::Active).count(),
+        seat_holders: org.users().filter(|u| u.seat).count(),
+        groups: org.groups().len(),
+        nested_groups: org.groups().filter(|g| !g.parents.is_empty()).count(),
+        custom_roles: org.custom_roles().len(),
+        permissions: org.permission_keys().count(),
+        seat_permissions: org
+            .permission_keys()
+            .filter(|p| org.permission_needs_seat(p) == Some(true))
+            .count(),
+        document_bytes,
+        queries,
+        allow_fraction,
+        timer_overhead_ns,
+    }
+}
+
+/// The first few queries an engine answered differently, with Roster's reasons for each.
+fn print_disagreements(
+    engine: &EngineResult,
+    found: &[usize],
+    org: &Org,
+    workload: &Workload,
+    reference: &[bool],
+) {
+    if !engine.consistent {
+        eprintln!(
+            "{}: answered differently when timed alone and in a batch",
+            engine.name
+        );
+    }
+    if found.is_empty() {
+        return;
+    }
+    eprintln!(
+        "{}: {} answers differ from AccessIndex::check",
+        engine.name,
+        found.len()
+    );
+    for &i in found.iter().take(SHOWN_DISAGREEMENTS) {
+        let Some(&query) = workload.queries.get(i) else {
+            continue;
+        };
+        let (user, permission) = (workload.user(query), workload.permission(query));
+        let why = serde_json::to_string(&org.explain(user, permission)).unwrap_or_default();
+        let expected = reference.get(i).copied().unwrap_or_default();
+        eprintln!(
+            "  query {i}: `{user}` `{permission}`: index says {expected}, {} says {}; \
+             explain: {why}",
+            engine.name, !expected
+        );
+    }
 }

@@ -66,7 +66,11 @@ impl Workload {
                 permission: pick(known_permissions, UNKNOWN_PERMISSIONS.len()),
             })
             .collect();
-        Workload { users, permissions, queries }
+        Workload {
+            users,
+            permissions,
+            queries,
+        }
     }
 
     /// The user id a query names.

@@ -82,6 +82,8 @@ pub struct EngineResult {
     pub memory_bytes: usize,
     /// Queries whose answer differs from `AccessIndex::check`.
     pub disagreements: usize,
+    /// Whether the timed run and the batch run allowed as many queries.
+    pub consistent: bool,
 }
 
 /// Everything measured in one run.
@@ -113,7 +115,9 @@ impl Target {
 
 impl Report {
     fn targets(&self) -> Vec<Target> {
-        let Some(check) = self.engines.first() else { return Vec::new() };
+        let Some(check) = self.engines.first() else {
+            return Vec::new();
+        };
         let memory = (self.load.org_bytes + self.load.index_bytes) as f64;
         vec![
             Target {
@@ -153,14 +157,19 @@ impl Report {
 
     /// Whether every engine agreed with the index on every query.
     pub fn all_agree(&self) -> bool {
-        self.engines.iter().all(|e| e.disagreements == 0)
+        self.engines
+            .iter()
+            .all(|e| e.disagreements == 0 && e.consistent)
     }
 
     /// The human-readable report.
     pub fn print(&self) {
         let (m, s, l) = (&self.machine, &self.scenario, &self.load);
         println!("Roster benchmark: seed {}, {} queries", s.seed, s.queries);
-        println!("machine   {} ({} cores, {}); {}", m.cpu, m.cores, m.target, m.rustc);
+        println!(
+            "machine   {} ({} cores, {}); {}",
+            m.cpu, m.cores, m.target, m.rustc
+        );
         println!(
             "engines   roster-engine {}, cedar-policy {}, casbin {}",
             machine::ROSTER_VERSION,
@@ -195,7 +204,9 @@ impl Report {
             ms(l.total_ms),
             l.runs
         );
-        let rss = l.rss_bytes.map_or_else(|| "unknown".to_owned(), |b| bytes(b as f64));
+        let rss = l
+            .rss_bytes
+            .map_or_else(|| "unknown".to_owned(), |b| bytes(b as f64));
         println!(
             "memory    org {} + index {} = {} live heap; process RSS {}",
             bytes(l.org_bytes as f64),
@@ -209,8 +220,11 @@ impl Report {
             "engine", "p50", "p90", "p99", "mean", "batch", "load", "memory", "agrees"
         );
         for e in &self.engines {
-            let agrees =
-                if e.disagreements == 0 { "yes".to_owned() } else { format!("{} NO", e.disagreements) };
+            let agrees = match (e.disagreements, e.consistent) {
+                (0, true) => "yes".to_owned(),
+                (0, false) => "unstable".to_owned(),
+                (n, _) => format!("{n} NO"),
+            };
             println!(
                 "{:<16} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>9}",
                 e.name,
@@ -228,7 +242,10 @@ impl Report {
         println!("targets (Roster's yes/no check)");
         for t in self.targets() {
             let verdict = if t.pass() { "PASS" } else { "MISS" };
-            println!("  {:<22} ≤ {:>9}  {:>10}  {verdict}", t.name, t.limit, t.measured);
+            println!(
+                "  {:<22} ≤ {:>9}  {:>10}  {verdict}",
+                t.name, t.limit, t.measured
+            );
         }
     }
 
@@ -253,6 +270,7 @@ impl Report {
                     "load_runs": e.load_runs,
                     "memory_bytes": e.memory_bytes,
                     "disagreements": e.disagreements,
+                    "consistent": e.consistent,
                 })
             })
             .collect();

@@ -78,7 +78,13 @@ impl Summary {
     /// Summarises samples (nearest-rank percentiles); all zero for no samples.
     pub fn of(samples: &[u64]) -> Summary {
         if samples.is_empty() {
-            return Summary { p50: 0.0, p90: 0.0, p99: 0.0, max: 0.0, mean: 0.0 };
+            return Summary {
+                p50: 0.0,
+                p90: 0.0,
+                p99: 0.0,
+                max: 0.0,
+                mean: 0.0,
+            };
         }
         let mut sorted = samples.to_vec();
         sorted.sort_unstable();
@@ -101,7 +107,9 @@ impl Summary {
 pub fn median_ms(durations: &[Duration]) -> f64 {
     let mut sorted: Vec<Duration> = durations.to_vec();
     sorted.sort_unstable();
-    sorted.get(sorted.len() / 2).map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    sorted
+        .get(sorted.len() / 2)
+        .map_or(0.0, |d| d.as_secs_f64() * 1e3)
 }
 
 /// A duration in whole nanoseconds, saturating.
