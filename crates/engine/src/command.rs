@@ -5,13 +5,12 @@
 //! changes as [`Event`]s or refuses with a [`CommandError`] and leaves the org exactly as it
 //! was. The rules themselves live in [`crate::rules`].
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::CommandError;
 use crate::model::{OrgSettings, UserSettings};
+use crate::set::KeySet;
 use crate::text::Description;
 use crate::text::{
     DeviceId, Email, GroupKey, InvitationId, Label, Name, PermissionKey, RoleKey, UserId,
@@ -59,10 +58,10 @@ pub struct InviteSpec {
     pub email: Email,
     /// Roles they get on accepting.
     #[serde(default)]
-    pub roles: BTreeSet<RoleKey>,
+    pub roles: KeySet<RoleKey>,
     /// Groups they join on accepting.
     #[serde(default)]
-    pub groups: BTreeSet<GroupKey>,
+    pub groups: KeySet<GroupKey>,
 }
 
 /// A change to an org.
@@ -158,7 +157,7 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         description: Option<Description>,
         /// Its permissions.
-        permissions: BTreeSet<PermissionKey>,
+        permissions: KeySet<PermissionKey>,
     },
     /// Change a custom role. Needs `roles:manage` and every permission it had and will have.
     UpdateRole {
@@ -172,7 +171,7 @@ pub enum Command {
         description: Option<Description>,
         /// The new permissions.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        permissions: Option<BTreeSet<PermissionKey>>,
+        permissions: Option<KeySet<PermissionKey>>,
     },
     /// Delete a custom role, taking it from everyone. Needs `roles:manage` and its permissions.
     DeleteRole {
@@ -190,10 +189,10 @@ pub enum Command {
         description: Option<Description>,
         /// Roles it grants its members.
         #[serde(default)]
-        roles: BTreeSet<RoleKey>,
+        roles: KeySet<RoleKey>,
         /// Its parent groups.
         #[serde(default)]
-        parents: BTreeSet<GroupKey>,
+        parents: KeySet<GroupKey>,
     },
     /// Change a group. Needs `groups:manage` and every permission it granted and will grant.
     UpdateGroup {
@@ -207,10 +206,10 @@ pub enum Command {
         description: Option<Description>,
         /// The roles it grants.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        roles: Option<BTreeSet<RoleKey>>,
+        roles: Option<KeySet<RoleKey>>,
         /// Its parents.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        parents: Option<BTreeSet<GroupKey>>,
+        parents: Option<KeySet<GroupKey>>,
     },
     /// Delete a group. Needs `groups:manage` and every permission it granted.
     DeleteGroup {

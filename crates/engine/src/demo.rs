@@ -2,7 +2,7 @@
 //! roles, nested groups, devices and pending invitations. Used by the CLI's `demo`, the
 //! benchmarks, the worker's seed data and the element's demo mode.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::catalog::ProductPermission;
 use crate::limits;
@@ -10,6 +10,7 @@ use crate::model::{
     CustomRole, Device, Group, Invitation, InvitationState, Org, OrgSettings, Status, User,
     UserSettings,
 };
+use crate::set::KeySet;
 use crate::text::{
     DeviceId, Email, GroupKey, InvitationId, Label, Locale, Name, OrgId, PermissionKey, RoleKey,
     TimeZone, UserId,
@@ -229,7 +230,7 @@ pub fn generate(spec: &DemoSpec) -> Org {
     let catalog: Vec<String> = org.permission_keys().map(str::to_owned).collect();
     for r in 0..spec.custom_roles.min(limits::CUSTOM_ROLES_PER_ORG) {
         let want = 10 + rng.below(21) as usize;
-        let mut permissions = BTreeSet::new();
+        let mut permissions = KeySet::new();
         while permissions.len() < want.min(catalog.len()) {
             let pick = &catalog[rng.below(catalog.len() as u64) as usize];
             permissions.insert(PermissionKey::trusted(pick));
@@ -269,11 +270,11 @@ pub fn generate(spec: &DemoSpec) -> Org {
         } else {
             format!("{team}-{g}")
         });
-        let mut roles = BTreeSet::new();
+        let mut roles = KeySet::new();
         for _ in 0..1 + rng.below(2) {
             roles.insert(assignable[rng.below(assignable.len() as u64) as usize].clone());
         }
-        let mut parents = BTreeSet::new();
+        let mut parents = KeySet::new();
         let mut d = 1;
         if g > 0 && rng.below(5) == 0 {
             let parent: &GroupKey = &group_keys[rng.below(g as u64) as usize];
@@ -466,8 +467,8 @@ fn person(i: usize, now: Timestamp, rng: &mut SeededEntropy) -> User {
         email: Email::trusted(&email),
         name: Some(Name::trusted(&format!("{first} {last}"))),
         status: Status::Active,
-        roles: BTreeSet::new(),
-        groups: BTreeSet::new(),
+        roles: KeySet::new(),
+        groups: KeySet::new(),
         seat: false,
         settings: UserSettings {
             locale: Some(Locale::trusted(locale)),

@@ -5,6 +5,8 @@
 //! `users[12].email`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use foldhash::fast::RandomState;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -181,8 +183,8 @@ impl Org {
         };
         load_roles(&mut org, doc.roles)?;
         load_groups(&mut org, doc.groups)?;
-        let user_positions = load_users(&mut org, doc.users)?;
-        load_invitations(&mut org, doc.invitations, &user_positions)?;
+        load_users(&mut org, doc.users, &doc.invitations)?;
+        load_invitations(&mut org, doc.invitations)?;
         load_devices(&mut org, doc.devices)?;
         Ok(org)
     }
@@ -331,26 +333,40 @@ fn load_groups(org: &mut Org, groups: Vec<Group>) -> Result<(), DocumentError> {
     })
 }
 
-/// Loads the users; returns each user's position in the document, for later paths.
+/// Checks and loads the users. Invited users need exactly one pending invitation, which is
+/// checked here (from the document's invitations) so the error can name the user's position.
 fn load_users(
     org: &mut Org,
     users: Vec<User>,
-) -> Result<HashMap<crate::text::UserId, usize>, DocumentError> {
-    let positions = users
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.id.clone(), i))
-        .collect();
+    invitations: &[Invitation],
+) -> Result<(), DocumentError> {
     if users.len() > limits::USERS_PER_ORG {
         return Err(bad("users", format!("more than {}", limits::USERS_PER_ORG)));
     }
+    let mut pending_for: HashMap<&str, usize, RandomState> = HashMap::default();
+    for (i, invitation) in invitations.iter().enumerate() {
+        match invitation.state {
+            InvitationState::Pending => {
+                *pending_for.entry(invitation.user_id.as_str()).or_default() += 1;
+            }
+            InvitationState::Expired => {
+                let message = "`expired` is derived from `expires_at`; store `pending`";
+                return Err(bad(format!("invitations[{i}].state"), message));
+            }
+            InvitationState::Accepted | InvitationState::Revoked => {}
+        }
+    }
+    let mut ids: HashMap<&str, (), RandomState> = HashMap::default();
+    let mut emails: HashMap<&str, (), RandomState> = HashMap::default();
+    ids.reserve(users.len());
+    emails.reserve(users.len());
     let mut held = 0u32;
-    for (i, user) in users.into_iter().enumerate() {
+    for (i, user) in users.iter().enumerate() {
         let at = |field: &str| format!("users[{i}].{field}");
-        if org.users.contains_key(&user.id) {
+        if ids.insert(user.id.as_str(), ()).is_some() {
             return Err(bad(at("id"), format!("`{}` appears twice", user.id)));
         }
-        if org.emails.contains_key(&user.email) {
+        if emails.insert(user.email.as_str(), ()).is_some() {
             return Err(bad(
                 at("email"),
                 format!("`{}` belongs to another user", user.email),
@@ -370,9 +386,10 @@ fn load_users(
         }
         if user.seat {
             if user.status != Status::Active {
+                let status = user.status.as_str();
                 return Err(bad(
                     at("seat"),
-                    format!("a {} user can't hold a seat", user.status.as_str()),
+                    format!("a {status} user can't hold a seat"),
                 ));
             }
             held += 1;
@@ -383,37 +400,41 @@ fn load_users(
                 ));
             }
         }
-        org.emails.insert(user.email.clone(), user.id.clone());
-        org.users.insert(user.id.clone(), user);
+        let pending = pending_for.get(user.id.as_str()).copied().unwrap_or(0);
+        if user.status == Status::Invited && pending != 1 {
+            return Err(bad(
+                at("status"),
+                format!(
+                    "invited user `{}` needs exactly one pending invitation",
+                    user.id
+                ),
+            ));
+        }
     }
+    drop((ids, emails, pending_for));
+
+    // Built in one go from an id-sorted list, a B-tree is laid out without rebalancing.
+    org.emails.reserve(users.len());
+    org.emails
+        .extend(users.iter().map(|u| (u.email.clone(), u.id.clone())));
+    org.users = users.into_iter().map(|u| (u.id.clone(), u)).collect();
     if org.active_owners().next().is_none() {
         return Err(bad("users", "no active user holds the `owner` role"));
     }
-    Ok(positions)
+    Ok(())
 }
 
-fn load_invitations(
-    org: &mut Org,
-    invitations: Vec<Invitation>,
-    user_positions: &HashMap<crate::text::UserId, usize>,
-) -> Result<(), DocumentError> {
+fn load_invitations(org: &mut Org, invitations: Vec<Invitation>) -> Result<(), DocumentError> {
     if invitations.len() > limits::INVITATIONS_PER_ORG {
         return Err(bad(
             "invitations",
             format!("more than {}", limits::INVITATIONS_PER_ORG),
         ));
     }
-    let mut pending_for: BTreeMap<_, usize> = BTreeMap::new();
     for (i, invitation) in invitations.into_iter().enumerate() {
         let at = |field: &str| format!("invitations[{i}].{field}");
         if org.invitations.contains_key(&invitation.id) {
             return Err(bad(at("id"), format!("`{}` appears twice", invitation.id)));
-        }
-        if invitation.state == InvitationState::Expired {
-            return Err(bad(
-                at("state"),
-                "`expired` is derived from `expires_at`; store `pending`",
-            ));
         }
         // A revoked invitation may outlive its user: revoking removes a user who never joined.
         let user = org.users.get(&invitation.user_id);
@@ -433,7 +454,6 @@ fn load_invitations(
                     "pending, but the user is not in status `invited`",
                 ));
             }
-            *pending_for.entry(invitation.user_id.clone()).or_default() += 1;
         }
         if let Some(r) = invitation
             .roles
@@ -454,34 +474,22 @@ fn load_invitations(
         }
         org.invitations.insert(invitation.id.clone(), invitation);
     }
-    if let Some(user) = org
-        .users
-        .values()
-        .find(|u| u.status == Status::Invited && pending_for.get(&u.id).copied().unwrap_or(0) != 1)
-    {
-        let i = user_positions.get(&user.id).copied().unwrap_or_default();
-        return Err(bad(
-            format!("users[{i}].status"),
-            format!(
-                "invited user `{}` needs exactly one pending invitation",
-                user.id
-            ),
-        ));
-    }
     Ok(())
 }
 
 fn load_devices(org: &mut Org, devices: Vec<Device>) -> Result<(), DocumentError> {
-    let mut per_user: BTreeMap<_, usize> = BTreeMap::new();
-    for (i, device) in devices.into_iter().enumerate() {
+    let mut per_user: HashMap<&str, usize, RandomState> = HashMap::default();
+    let mut ids: HashMap<&str, (), RandomState> = HashMap::default();
+    ids.reserve(devices.len());
+    for (i, device) in devices.iter().enumerate() {
         let at = |field: &str| format!("devices[{i}].{field}");
-        if org.devices.contains_key(&device.id) {
+        if ids.insert(device.id.as_str(), ()).is_some() {
             return Err(bad(at("id"), format!("`{}` appears twice", device.id)));
         }
         if !org.users.contains_key(&device.user_id) {
             return Err(bad(at("user_id"), format!("no user `{}`", device.user_id)));
         }
-        let count = per_user.entry(device.user_id.clone()).or_default();
+        let count = per_user.entry(device.user_id.as_str()).or_default();
         *count += 1;
         if *count > limits::DEVICES_PER_USER {
             return Err(bad(at("user_id"), "too many devices for one user"));
@@ -489,7 +497,8 @@ fn load_devices(org: &mut Org, devices: Vec<Device>) -> Result<(), DocumentError
         if device.last_seen_at < device.first_seen_at {
             return Err(bad(at("last_seen_at"), "before `first_seen_at`"));
         }
-        org.devices.insert(device.id.clone(), device);
     }
+    drop((ids, per_user));
+    org.devices = devices.into_iter().map(|d| (d.id.clone(), d)).collect();
     Ok(())
 }

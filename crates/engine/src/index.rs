@@ -5,16 +5,19 @@
 //! one per org it shows. [`Org::explain`] remains the source of reasons, and the two must
 //! agree on every decision.
 
-use rustc_hash::FxHashMap;
+use foldhash::fast::RandomState;
+
+/// foldhash: fast, and seeded per process so crafted ids can't force collisions.
+type FastMap<K, V> = std::collections::HashMap<K, V, RandomState>;
 
 use crate::model::{Org, Status};
 
 /// An org compiled for fast yes/no checks.
 #[derive(Debug, Clone)]
 pub struct AccessIndex {
-    users: FxHashMap<Box<str>, u32>,
+    users: FastMap<Box<str>, u32>,
     user_ids: Vec<Box<str>>,
-    permissions: FxHashMap<Box<str>, u32>,
+    permissions: FastMap<Box<str>, u32>,
     permission_keys: Vec<Box<str>>,
     /// 64-bit words per user row.
     words: usize,
@@ -26,7 +29,7 @@ impl AccessIndex {
     /// Compiles `org`.
     pub fn build(org: &Org) -> AccessIndex {
         let permission_keys: Vec<Box<str>> = org.permission_keys().map(Box::from).collect();
-        let permissions: FxHashMap<Box<str>, u32> = permission_keys
+        let permissions: FastMap<Box<str>, u32> = permission_keys
             .iter()
             .zip(0u32..)
             .map(|(k, i)| (k.clone(), i))
@@ -43,7 +46,7 @@ impl AccessIndex {
         }
 
         // Each role's permissions as a row of bits.
-        let mut role_bits: FxHashMap<&str, Vec<u64>> = FxHashMap::default();
+        let mut role_bits: FastMap<&str, Vec<u64>> = FastMap::default();
         let role_keys = crate::catalog::BuiltinRole::ALL
             .iter()
             .map(|r| r.key())
@@ -60,7 +63,7 @@ impl AccessIndex {
 
         // Each group's permissions, its ancestors' included. Ancestry is acyclic and shallow
         // (an invariant of the org), so resolving each group's closure directly is cheap.
-        let mut group_bits: FxHashMap<&str, Vec<u64>> = FxHashMap::default();
+        let mut group_bits: FastMap<&str, Vec<u64>> = FastMap::default();
         for key in org.groups.keys() {
             let mut row = vec![0u64; words];
             for (group, _) in org.group_closure([key]) {
@@ -75,7 +78,7 @@ impl AccessIndex {
             group_bits.insert(key.as_str(), row);
         }
 
-        let mut users = FxHashMap::default();
+        let mut users = FastMap::default();
         users.reserve(org.users.len());
         let mut user_ids = Vec::with_capacity(org.users.len());
         let mut allowed = vec![0u64; org.users.len() * words];

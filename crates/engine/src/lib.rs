@@ -38,6 +38,7 @@ pub mod limits;
 pub mod model;
 pub mod query;
 mod rules;
+pub mod set;
 pub mod text;
 pub mod time;
 pub mod token;
@@ -54,6 +55,7 @@ pub use model::{
     User, UserSettings,
 };
 pub use query::{Page, QueryError, SortKey, SortOrder, UserQuery};
+pub use set::KeySet;
 pub use text::ValueError;
 pub use time::Timestamp;
 pub use token::{Entropy, SeededEntropy, SystemEntropy};

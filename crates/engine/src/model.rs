@@ -4,11 +4,12 @@
 //! change goes through a command ([`crate::command`]) or a checked import
 //! ([`crate::document`]), which is how the invariants listed on [`Org`] stay true.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ProductPermission;
+use crate::set::KeySet;
 use crate::text::Description;
 use crate::text::{
     DeviceId, Email, GroupKey, InvitationId, Label, Locale, Name, OrgId, PermissionKey, RoleKey,
@@ -73,11 +74,11 @@ pub struct User {
     /// Where the user stands.
     pub status: Status,
     /// Roles held directly (not through a group).
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub roles: BTreeSet<RoleKey>,
+    #[serde(default, skip_serializing_if = "KeySet::is_empty")]
+    pub roles: KeySet<RoleKey>,
     /// Groups the user belongs to directly.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub groups: BTreeSet<GroupKey>,
+    #[serde(default, skip_serializing_if = "KeySet::is_empty")]
+    pub groups: KeySet<GroupKey>,
     /// Whether the user holds a seat.
     // INVARIANT: only an active user holds a seat (`seat` implies `status == Active`).
     #[serde(default)]
@@ -126,11 +127,11 @@ pub struct Invitation {
     /// Where the invitation goes.
     pub email: Email,
     /// Roles the user gets on accepting.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub roles: BTreeSet<RoleKey>,
+    #[serde(default, skip_serializing_if = "KeySet::is_empty")]
+    pub roles: KeySet<RoleKey>,
     /// Groups the user joins on accepting.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub groups: BTreeSet<GroupKey>,
+    #[serde(default, skip_serializing_if = "KeySet::is_empty")]
+    pub groups: KeySet<GroupKey>,
     /// Who invited; absent when the system did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invited_by: Option<UserId>,
@@ -168,7 +169,7 @@ pub struct CustomRole {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<Description>,
     /// The permissions it grants.
-    pub permissions: BTreeSet<PermissionKey>,
+    pub permissions: KeySet<PermissionKey>,
 }
 
 /// A group: its members get its roles and the roles of every ancestor group.
@@ -183,12 +184,12 @@ pub struct Group {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<Description>,
     /// Roles granted to its members.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub roles: BTreeSet<RoleKey>,
+    #[serde(default, skip_serializing_if = "KeySet::is_empty")]
+    pub roles: KeySet<RoleKey>,
     /// Groups whose roles this group's members also get.
     // INVARIANT: the parent links form no cycle, and no chain is longer than GROUP_DEPTH.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub parents: BTreeSet<GroupKey>,
+    #[serde(default, skip_serializing_if = "KeySet::is_empty")]
+    pub parents: KeySet<GroupKey>,
 }
 
 /// A device seen for a user.

@@ -14,6 +14,7 @@ use crate::command::{
 use crate::error::CommandError;
 use crate::limits;
 use crate::model::{CustomRole, Device, Group, Invitation, InvitationState, Org, Status, User};
+use crate::set::KeySet;
 use crate::text::{GroupKey, PermissionKey, RoleKey, UserId};
 use crate::token::{new_id, new_token, TokenHash};
 use crate::tx::Tx;
@@ -177,11 +178,7 @@ impl Org {
     }
 }
 
-fn check_roles_exist(
-    org: &Org,
-    roles: &BTreeSet<RoleKey>,
-    field: &str,
-) -> Result<(), CommandError> {
+fn check_roles_exist(org: &Org, roles: &KeySet<RoleKey>, field: &str) -> Result<(), CommandError> {
     if roles.len() > limits::ROLES_PER_HOLDER {
         return Err(CommandError::TooMany {
             what: "roles",
@@ -199,7 +196,7 @@ fn check_roles_exist(
 
 fn check_groups_exist(
     org: &Org,
-    groups: &BTreeSet<GroupKey>,
+    groups: &KeySet<GroupKey>,
     field: &str,
     max: usize,
 ) -> Result<(), CommandError> {
@@ -220,7 +217,7 @@ fn check_groups_exist(
 
 fn check_permissions_exist(
     org: &Org,
-    permissions: &BTreeSet<PermissionKey>,
+    permissions: &KeySet<PermissionKey>,
 ) -> Result<(), CommandError> {
     if permissions.len() > limits::PERMISSIONS_PER_ROLE {
         return Err(CommandError::TooMany {
@@ -840,8 +837,8 @@ fn invite(
                     email: spec.email.clone(),
                     name: None,
                     status: Status::Invited,
-                    roles: BTreeSet::new(),
-                    groups: BTreeSet::new(),
+                    roles: KeySet::new(),
+                    groups: KeySet::new(),
                     seat: false,
                     settings: Default::default(),
                     created_at: now,

@@ -48,6 +48,14 @@ fn generated_orgs_are_deterministic_and_valid() {
     Org::from_json(&bench.to_json()).expect("the benchmark org is valid");
 }
 
+fn add_invitation_for_admin(doc: &mut Value) {
+    let mut second = doc["invitations"][0].clone();
+    second["id"] = json!("inv_grace");
+    second["user_id"] = json!("usr_admin");
+    second["email"] = json!("grace@example.com");
+    doc["invitations"].as_array_mut().unwrap().push(second);
+}
+
 /// Each case edits the fixture document and names the path the error must carry.
 #[test]
 fn bad_documents_are_refused_at_the_first_bad_field() {
@@ -185,9 +193,14 @@ fn bad_documents_are_refused_at_the_first_bad_field() {
             "permissions[0].key",
         ),
         (
-            "pending invitation for a member",
-            |d| d["invitations"][0]["user_id"] = json!("usr_admin"),
+            "invitation naming another email",
+            |d| d["invitations"][0]["email"] = json!("grace@example.com"),
             "invitations[0].email",
+        ),
+        (
+            "pending invitation for a member",
+            add_invitation_for_admin,
+            "invitations[1].state",
         ),
         (
             "invited user without invitation",
