@@ -7,12 +7,13 @@
 //! few and exits with status 1.
 //!
 //! ```text
-//! cargo run --release -p roster-bench -- [--queries N] [--seed S] [--json OUT]
+//! cargo run --release -p roster-bench -- [--queries N] [--seed S] [--json OUT] [--export DIR]
 //! ```
 
 mod alloc;
 mod casbin;
 mod cedar;
+mod engine_ops;
 mod machine;
 mod queries;
 mod report;
@@ -42,12 +43,14 @@ const WARM_UP_QUERIES: usize = 10_000;
 /// Disagreements printed per engine.
 const SHOWN_DISAGREEMENTS: usize = 5;
 
-const USAGE: &str = "usage: roster-bench [--queries N] [--seed S] [--json OUT]";
+const USAGE: &str = "usage: roster-bench [--queries N] [--seed S] [--json OUT] [--export DIR]";
 
 struct Args {
     queries: usize,
     seed: u64,
     json: Option<PathBuf>,
+    /// Where to write the org document and the queries with their answers, for the Wasm run.
+    export: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -55,6 +58,7 @@ fn parse_args() -> Result<Args, String> {
         queries: 100_000,
         seed: 1,
         json: None,
+        export: None,
     };
     let mut words = std::env::args().skip(1);
     while let Some(word) = words.next() {
@@ -75,6 +79,7 @@ fn parse_args() -> Result<Args, String> {
                 args.seed = text.parse().map_err(|_| format!("bad seed `{text}`"))?;
             }
             "--json" => args.json = Some(PathBuf::from(value("--json")?)),
+            "--export" => args.export = Some(PathBuf::from(value("--export")?)),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -125,6 +130,12 @@ fn main() -> ExitCode {
         overhead,
         |q| index.check(workload.user(q), workload.permission(q)),
     );
+    if let Some(dir) = &args.export {
+        if let Err(e) = export(dir, &org, &workload, &reference) {
+            eprintln!("roster-bench: can't export to `{}`: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
     let mut engines = vec![with_load(check, roster_total)];
     let mut answers = vec![reference.clone()];
 
@@ -217,10 +228,17 @@ fn main() -> ExitCode {
         engines,
     };
     report.print();
+    let listing = engine_ops::listing(&org);
+    let commands = engine_ops::commands(&org);
+    engine_ops::print("listing users, one page of 50", &listing);
+    engine_ops::print("commands, including the invariant re-checks", &commands);
 
     let mut status = ExitCode::SUCCESS;
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report.to_json()).unwrap_or_default();
+        let mut json = report.to_json();
+        json["listing"] = engine_ops::to_json(&listing);
+        json["commands"] = engine_ops::to_json(&commands);
+        let text = serde_json::to_string_pretty(&json).unwrap_or_default();
         if let Err(e) = std::fs::write(path, text + "\n") {
             eprintln!("roster-bench: can't write `{}`: {e}", path.display());
             status = ExitCode::FAILURE;
@@ -404,4 +422,32 @@ fn print_disagreements(
             engine.name, !expected
         );
     }
+}
+
+/// Writes the org document and the queries with the index's answers, so the Wasm benchmark
+/// can run the same workload and check its answers against the native ones.
+fn export(
+    dir: &std::path::Path,
+    org: &Org,
+    workload: &Workload,
+    answers: &[bool],
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("org.json"), org.to_json())?;
+    let queries: Vec<serde_json::Value> = workload
+        .queries
+        .iter()
+        .zip(answers)
+        .map(|(q, allowed)| {
+            serde_json::json!({
+                "user": workload.user(*q),
+                "permission": workload.permission(*q),
+                "allowed": allowed,
+            })
+        })
+        .collect();
+    std::fs::write(
+        dir.join("queries.json"),
+        serde_json::to_string(&queries).unwrap_or_default(),
+    )
 }

@@ -1,0 +1,125 @@
+"""Writes BENCHMARKS.md from the JSON results of scripts/bench.sh (given their directory)."""
+
+import json
+import sys
+from pathlib import Path
+
+out = Path(sys.argv[1])
+native = json.loads((out / "native.json").read_text())
+wasm = json.loads((out / "wasm.json").read_text())
+size = json.loads((out / "size.json").read_text())
+
+
+def ns(v):
+    return f"{v / 1000:.1f} µs" if v >= 10_000 else f"{v:.0f} ns"
+
+
+def mib(b):
+    return f"{b / 1048576:.1f} MiB"
+
+
+def kb(b):
+    return f"{b / 1000:.0f} KB"
+
+
+m, s, load, mem = native["machine"], native["scenario"], native["load"], native["memory"]
+v = native["versions"]
+lines = []
+w = lines.append
+w("# Benchmarks")
+w("")
+w("Measured by `./scripts/bench.sh`, which reruns everything below and rewrites this file.")
+w("Timings are of one run on the machine named here; rerun to compare, never assert.")
+w("")
+w("## How")
+w("")
+w(f"- Machine: {m['cpu']}, {m['cores']} cores, {m['target']}; {m['rustc']}.")
+w(f"- Versions: roster-engine {v['roster_engine']}, cedar-policy {v['cedar_policy']}, "
+  f"casbin {v['casbin']}; Node {wasm['node']}; {size['wasm_bindgen']}; {size['wasm_opt']}.")
+w(f"- The org: `DemoSpec::benchmark({s['seed']})`: {s['users']:,} users ({s['active_users']:,} "
+  f"active, {s['seat_holders']:,} with a seat), {s['groups']} groups ({s['nested_groups']} "
+  f"nested), {s['builtin_roles']} built-in and {s['custom_roles']} custom roles of 10 to 30 "
+  f"permissions, {s['permissions']} permissions ({s['seat_permissions']} need a seat); "
+  f"users hold 0 to 2 direct roles and 0 to 3 groups; groups grant 1 or 2 roles. "
+  f"The document is {mib(s['document_bytes'])} of JSON.")
+w(f"- Queries: {s['queries']:,} (user, permission) pairs drawn from every user and permission "
+  f"(and a few unknown ones), {s['allow_fraction'] * 100:.1f}% allowed. Each check is timed "
+  f"alone with `Instant` less the clock's own {s['timer_overhead_ns']} ns; \"batch\" is a "
+  f"whole pass divided by the count. Every engine's answers are compared with Roster's index "
+  f"on every query; the run fails on any difference.")
+w("- Cedar models users as children of their roles and groups, groups of their roles and "
+  "parent groups, with `forbid` policies for inactive users and seat-needing actions; "
+  "\"lists\" writes each role's actions as a list, \"groups\" as action groups. casbin "
+  "models the same with an RBAC role hierarchy and marker roles for active and seated users.")
+w("")
+w("## Native checks")
+w("")
+w("| engine | p50 | p90 | p99 | batch | load | memory | agrees |")
+w("|---|---|---|---|---|---|---|---|")
+for e in native["engines"]:
+    agrees = "yes" if e["disagreements"] == 0 else f"no ({e['disagreements']})"
+    w(f"| {e['name']} | {ns(e['p50_ns'])} | {ns(e['p90_ns'])} | {ns(e['p99_ns'])} | "
+      f"{ns(e['batch_ns_per_query'])} | {e['load_ms']:.1f} ms | {mib(e['memory_bytes'])} | "
+      f"{agrees} |")
+w("")
+w(f"Load is `Org::from_json` ({load['parse_ms']:.1f} ms) plus `AccessIndex::build` "
+  f"({load['index_build_ms']:.1f} ms), medians of {load['runs']} runs. Memory is live heap "
+  f"counted by the allocator: the org {mib(mem['org_bytes'])} and the index "
+  f"{mib(mem['index_bytes'])}; the process's resident size was {mib(mem['rss_bytes'] or 0)}. "
+  f"Cedar's and casbin's load is of their own inputs, converted from the org untimed.")
+w("")
+w("## Targets")
+w("")
+w("| target | limit | measured | |")
+w("|---|---|---|---|")
+for t in native["targets"]:
+    unit = t["unit"]
+    limit, measured = t["limit"], t["measured"]
+    if unit == "bytes":
+        limit, measured = mib(limit), mib(measured)
+    elif unit == "ns":
+        limit, measured = f"{limit:.0f} ns", f"{measured:.0f} ns"
+    else:
+        limit, measured = f"{limit:.1f} {unit}", f"{measured:.1f} {unit}"
+    w(f"| {t['name']} | {limit} | {measured} | {'pass' if t['pass'] else 'MISS'} |")
+wasm_check = wasm["results"][0]
+w(f"| Wasm check p50 under Node | 500 ns | {wasm_check['p50_ns']:.0f} ns | "
+  f"{'pass' if wasm_check['p50_ns'] <= 500 else 'MISS'} |")
+w("")
+w("## Listing and commands on the same org")
+w("")
+w("| operation | median |")
+w("|---|---|")
+for row in native.get("listing", []):
+    w(f"| list users: {row['name']} | {row['median_us']:.0f} µs |")
+for row in native.get("commands", []):
+    w(f"| command: {row['name']} | {row['median_us']:.0f} µs |")
+w("")
+w("Commands include the actor's permission check, the rule checks, the org-wide invariant "
+  "re-checks and building the events; the copy of the org each runs on is not timed.")
+w("")
+w("## WebAssembly")
+w("")
+w("`crates/wasm`, the smallest module exposing the engine's check to JavaScript (load a "
+  "document, `check`, `explain`), built with the `wasm` profile (`opt-level = \"z\"`, LTO), "
+  "`wasm-bindgen --target web`, then `wasm-opt -Oz`:")
+w("")
+w("| file | raw | gzip -9 |")
+w("|---|---|---|")
+w(f"| `roster_wasm_bg.wasm` | {kb(size['wasm_bytes'])} | {kb(size['wasm_gzip_bytes'])} |")
+w(f"| `roster_wasm.js` | {kb(size['js_bytes'])} | {kb(size['js_gzip_bytes'])} |")
+w("")
+w(f"Under Node {wasm['node']}, the same {wasm['queries']:,} queries against the same document "
+  f"(loaded and indexed in {wasm['load_and_index_ms']} ms), each answer checked against the "
+  f"native one; timed alone with `process.hrtime.bigint()` less its "
+  f"{wasm['timer_overhead_ns']} ns overhead:")
+w("")
+w("| call | p50 | p90 | p99 | batch |")
+w("|---|---|---|---|---|")
+for r in wasm["results"]:
+    w(f"| `{r['name']}` | {ns(r['p50_ns'])} | {ns(r['p90_ns'])} | {ns(r['p99_ns'])} | "
+      f"{ns(r['mean_batched_ns'])} |")
+w("")
+w("`check` passes two strings into Wasm memory per call; `checkHandles` passes two numbers "
+  "for ids interned once, which is how a hot loop in the browser element calls it.")
+print("\n".join(lines))
