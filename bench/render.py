@@ -11,7 +11,7 @@ size = json.loads((out / "size.json").read_text())
 
 
 def ns(v):
-    return f"{v / 1000:.1f} µs" if v >= 10_000 else f"{v:.0f} ns"
+    return f"{v / 1000:.1f} µs" if v >= 1_000 else f"{v:.0f} ns"
 
 
 def mib(b):
