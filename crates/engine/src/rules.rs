@@ -83,6 +83,27 @@ impl Authority {
     }
 }
 
+/// The authority to change or delete custom role `key`: `roles:manage`, a role that is not
+/// built in, and every permission the role carries now.
+fn authorize_custom_role_change(
+    org: &Org,
+    actor: &Actor,
+    key: &RoleKey,
+) -> Result<Authority, CommandError> {
+    let auth = authorize(org, actor, Some("roles:manage"))?;
+    if BuiltinRole::from_key(key.as_str()).is_some() {
+        return Err(CommandError::BuiltinRole {
+            role: key.to_string(),
+        });
+    }
+    let old = org
+        .roles
+        .get(key)
+        .ok_or_else(|| CommandError::not_found("role", key.as_str()))?;
+    auth.require_all(old.permissions.iter().map(|p| p.as_str()))?;
+    Ok(auth)
+}
+
 /// Resolves the actor. `permission` is what the command needs; `None` for commands a user may
 /// only run on their own records (checked by the caller).
 fn authorize(
@@ -450,18 +471,7 @@ fn apply(
             description,
             permissions,
         } => {
-            let auth = authorize(tx.org, &ctx.actor, Some("roles:manage"))?;
-            if BuiltinRole::from_key(key.as_str()).is_some() {
-                return Err(CommandError::BuiltinRole {
-                    role: key.to_string(),
-                });
-            }
-            let old = tx
-                .org
-                .roles
-                .get(key)
-                .ok_or_else(|| CommandError::not_found("role", key.as_str()))?;
-            auth.require_all(old.permissions.iter().map(|p| p.as_str()))?;
+            let auth = authorize_custom_role_change(tx.org, &ctx.actor, key)?;
             if let Some(permissions) = permissions {
                 check_permissions_exist(tx.org, permissions)?;
                 auth.require_all(permissions.iter().map(|p| p.as_str()))?;
@@ -478,18 +488,7 @@ fn apply(
             }
         }
         Command::DeleteRole { key } => {
-            let auth = authorize(tx.org, &ctx.actor, Some("roles:manage"))?;
-            if BuiltinRole::from_key(key.as_str()).is_some() {
-                return Err(CommandError::BuiltinRole {
-                    role: key.to_string(),
-                });
-            }
-            let old = tx
-                .org
-                .roles
-                .get(key)
-                .ok_or_else(|| CommandError::not_found("role", key.as_str()))?;
-            auth.require_all(old.permissions.iter().map(|p| p.as_str()))?;
+            authorize_custom_role_change(tx.org, &ctx.actor, key)?;
             delete_role(tx, key)?;
         }
         Command::CreateGroup {
