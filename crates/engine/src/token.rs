@@ -167,7 +167,7 @@ fn base64url(bytes: &[u8]) -> String {
 }
 
 /// Decodes unpadded base64url; `None` for anything else.
-pub(crate) fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     let value = |c: u8| -> Option<u32> {
         Some(match c {
             b'A'..=b'Z' => c - b'A',
@@ -193,7 +193,8 @@ pub(crate) fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-pub(crate) fn base64url_encode(bytes: &[u8]) -> String {
+/// Encodes bytes as unpadded base64url.
+pub fn base64url_encode(bytes: &[u8]) -> String {
     base64url(bytes)
 }
 

@@ -1,0 +1,888 @@
+//! The HTTP front door: routing, authentication, and one handler per endpoint.
+//!
+//! Handlers translate: they read the request, build an engine query or command, and shape the
+//! answer. Every decision (who may do what, what a change does) is the engine's.
+
+use roster_engine::text::UserId;
+use roster_engine::{Command, Org, Status, Timestamp, UserQuery};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Map, Value};
+use worker::{D1Database, Date, Env, Headers, Method, Request, Response};
+
+use crate::auth::{self, Caller, JwtConfig, Via};
+use crate::problem::Problem;
+use crate::store::{self, int as sql_int, statement as prepare, text as sql_text, WriteError};
+use crate::views;
+
+/// Largest request body accepted, except for imports.
+const BODY_LIMIT: usize = 1 << 20;
+/// Largest org document accepted by import and org creation.
+const DOCUMENT_LIMIT: usize = 32 << 20;
+/// How often a write is retried when another isolate changed the org first.
+const WRITE_ATTEMPTS: usize = 4;
+
+/// One request's context.
+pub struct App {
+    env: Env,
+    db: D1Database,
+    now: Timestamp,
+}
+
+type Reply = Result<Response, Problem>;
+
+/// Answers a request. Never fails: every error becomes a problem response.
+pub async fn handle(req: Request, env: Env) -> Response {
+    let now = Timestamp::from_unix_seconds((Date::now().as_millis() / 1000) as i64);
+    let db = match env.d1("DB") {
+        Ok(db) => db,
+        Err(e) => return Problem::internal(e).into_response(),
+    };
+    let app = App { env, db, now };
+    match route(&app, req).await {
+        Ok(response) => response,
+        Err(problem) => problem.into_response(),
+    }
+}
+
+async fn route(app: &App, mut req: Request) -> Reply {
+    let path = req.path();
+    let segments: Vec<String> = path.trim_matches('/').split('/').map(str::to_owned).collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = req.method();
+    match (method.clone(), segments.as_slice()) {
+        (Method::Get, [""]) => index(),
+        (Method::Get, ["healthz"]) => json_response(200, &json!({"status": "ok"}), None),
+        (Method::Get, ["v1", "openapi.json"]) => {
+            json_response(200, &crate::openapi::document(), None)
+        }
+        (Method::Post, ["v1", "invitations", "accept"]) => accept(app, &mut req).await,
+        (Method::Post, ["v1", "orgs"]) => create_org(app, &mut req).await,
+        (_, ["v1", "orgs", org, rest @ ..]) => {
+            let caller = authenticate(app, &req).await?;
+            // Another org's credential learns nothing, not even whether this org exists.
+            if caller.org_id != *org {
+                return Err(Problem::not_found());
+            }
+            org_route(app, &mut req, &caller, method, rest).await
+        }
+        (_, ["healthz"] | ["v1", "openapi.json"] | ["v1", "invitations", "accept"] | [""]) => {
+            Err(Problem::new(405, "method_not_allowed", "that method is not allowed here"))
+        }
+        _ => Err(Problem::new(404, "not_found", "no such endpoint")),
+    }
+}
+
+async fn org_route(app: &App, req: &mut Request, caller: &Caller, method: Method, rest: &[&str]) -> Reply {
+    use Method::{Delete, Get, Patch, Post, Put};
+    let org_id = caller.org_id.as_str();
+    match (method, rest) {
+        (Get, ["me"]) => me(app, caller).await,
+        (Get, ["permissions"]) => read(app, caller, "roles:read", |org, _| views::permissions(org)).await,
+        (Get, ["users"]) => list_users(app, req, caller).await,
+        (Get, ["users", id]) => {
+            let id = (*id).to_owned();
+            read(app, caller, "users:read", move |org, now| match org.user(&id) {
+                Some(user) => views::user(org, user, now),
+                None => Value::Null,
+            })
+            .await
+        }
+        (Patch, ["users", id]) => update_user(app, req, caller, id).await,
+        (Delete, ["users", id]) => command(app, req, caller, json!({"command": "deactivate_user", "user_id": id})).await,
+        (Put, ["users", id, "roles", role]) => {
+            command(app, req, caller, json!({"command": "assign_role", "user_id": id, "role": role})).await
+        }
+        (Delete, ["users", id, "roles", role]) => {
+            command(app, req, caller, json!({"command": "unassign_role", "user_id": id, "role": role})).await
+        }
+        (Put, ["users", id, "seat"]) => command(app, req, caller, json!({"command": "assign_seat", "user_id": id})).await,
+        (Delete, ["users", id, "seat"]) => {
+            command(app, req, caller, json!({"command": "unassign_seat", "user_id": id})).await
+        }
+        (Get, ["users", id, "devices"]) => {
+            let id = (*id).to_owned();
+            read(app, caller, "devices:read", move |org, _| {
+                json!({"devices": org.devices_of(&id).collect::<Vec<_>>()})
+            })
+            .await
+        }
+        (Get, ["invitations"]) => {
+            read(app, caller, "invitations:read", |org, now| {
+                let list: Vec<Value> = org.invitations().map(|i| views::invitation_view(i, now)).collect();
+                json!({"invitations": list})
+            })
+            .await
+        }
+        (Post, ["invitations"]) => invite(app, req, caller).await,
+        (Post, ["invitations", id, "resend"]) => {
+            command(app, req, caller, json!({"command": "resend_invitation", "invitation_id": id})).await
+        }
+        (Post, ["invitations", id, "revoke"]) | (Delete, ["invitations", id]) => {
+            command(app, req, caller, json!({"command": "revoke_invitation", "invitation_id": id})).await
+        }
+        (Get, ["roles"]) => read(app, caller, "roles:read", |org, _| json!({"roles": views::roles(org)})).await,
+        (Post, ["roles"]) => body_command(app, req, caller, "create_role", &[]).await,
+        (Patch, ["roles", key]) => body_command(app, req, caller, "update_role", &[("key", key)]).await,
+        (Delete, ["roles", key]) => command(app, req, caller, json!({"command": "delete_role", "key": key})).await,
+        (Get, ["groups"]) => {
+            read(app, caller, "groups:read", |org, _| {
+                let list: Vec<Value> = org.groups().map(|g| views::group(org, g.key.as_str())).collect();
+                json!({"groups": list})
+            })
+            .await
+        }
+        (Post, ["groups"]) => body_command(app, req, caller, "create_group", &[]).await,
+        (Get, ["groups", key]) => {
+            let key = (*key).to_owned();
+            read(app, caller, "groups:read", move |org, _| views::group(org, &key)).await
+        }
+        (Patch, ["groups", key]) => body_command(app, req, caller, "update_group", &[("key", key)]).await,
+        (Delete, ["groups", key]) => command(app, req, caller, json!({"command": "delete_group", "key": key})).await,
+        (Put, ["groups", key, "members", user]) => {
+            command(app, req, caller, json!({"command": "add_group_member", "group": key, "user_id": user})).await
+        }
+        (Delete, ["groups", key, "members", user]) => {
+            command(app, req, caller, json!({"command": "remove_group_member", "group": key, "user_id": user}))
+                .await
+        }
+        (Put, ["groups", key, "roles", role]) => group_role(app, req, caller, key, role, true).await,
+        (Delete, ["groups", key, "roles", role]) => group_role(app, req, caller, key, role, false).await,
+        (Get, ["devices"]) => {
+            read(app, caller, "devices:read", |org, _| json!({"devices": org.devices().collect::<Vec<_>>()})).await
+        }
+        (Post, ["devices", id, "revoke"]) => {
+            command(app, req, caller, json!({"command": "revoke_device", "device_id": id})).await
+        }
+        (Post, ["me", "devices"]) => {
+            let user = caller.user_id.as_str();
+            body_command(app, req, caller, "register_device", &[("user_id", user)]).await
+        }
+        (Post, ["me", "devices", id, "seen"]) => {
+            command(app, req, caller, json!({"command": "record_device_seen", "device_id": id})).await
+        }
+        (Get, ["seats"]) => read(app, caller, "seats:read", |org, _| json!(org.seat_usage())).await,
+        (Get, ["billing"]) => {
+            read(app, caller, "billing:read", |org, _| {
+                json!({"seats_purchased": org.seat_usage().purchased})
+            })
+            .await
+        }
+        (Put, ["billing"]) => {
+            let body: Value = read_json(req, BODY_LIMIT).await?;
+            let seats = body.get("seats_purchased").cloned().unwrap_or(Value::Null);
+            if body.as_object().is_some_and(|o| o.keys().any(|k| k != "seats_purchased")) {
+                return Err(Problem::field("seats_purchased", "the body holds only `seats_purchased`"));
+            }
+            command(app, req, caller, json!({"command": "set_seats_purchased", "seats": seats})).await
+        }
+        (Post, ["checks"]) => check(app, req, caller, false).await,
+        (Post, ["checks", "batch"]) => check(app, req, caller, true).await,
+        (Get, ["audit"]) => audit(app, req, caller).await,
+        (Get, ["export"]) => export(app, caller).await,
+        (Put, ["import"]) => import(app, req, caller).await,
+        (Get, ["api-keys"]) => list_api_keys(app, caller).await,
+        (Post, ["api-keys"]) => create_api_key(app, req, caller).await,
+        (Delete, ["api-keys", id]) => revoke_api_key(app, caller, id).await,
+        _ => {
+            let _ = org_id;
+            Err(Problem::new(404, "not_found", "no such endpoint"))
+        }
+    }
+}
+
+// --- Authentication ---
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+async fn authenticate(app: &App, req: &Request) -> Result<Caller, Problem> {
+    let token = auth::bearer(req.headers().get("authorization").ok().flatten())?;
+    if auth::is_api_key(&token) {
+        #[derive(serde::Deserialize)]
+        struct Row {
+            org_id: String,
+            id: String,
+            created_by: String,
+            revoked_at: Option<String>,
+        }
+        let row: Option<Row> = prepare(
+            &app.db,
+            "SELECT org_id, id, created_by, revoked_at FROM api_keys WHERE hash = ?1",
+            &[sql_text(&auth::api_key_hash(&token))],
+        )?
+        .first(None)
+        .await?;
+        let row = row.ok_or_else(|| Problem::unauthorized("unknown or revoked API key"))?;
+        if row.revoked_at.is_some() {
+            return Err(Problem::unauthorized("unknown or revoked API key"));
+        }
+        let user_id = UserId::new(row.created_by).map_err(Problem::internal)?;
+        return Ok(Caller { org_id: row.org_id, user_id, via: Via::ApiKey(row.id) });
+    }
+    let config = JwtConfig {
+        secret: var(&app.env, "JWT_SECRET").unwrap_or_default(),
+        issuer: var(&app.env, "JWT_ISSUER").unwrap_or_else(|| "roster".into()),
+        audience: var(&app.env, "JWT_AUDIENCE").unwrap_or_else(|| "roster-api".into()),
+    };
+    let (org_id, user_id) = auth::verify_jwt(&token, &config, app.now)?;
+    Ok(Caller { org_id, user_id, via: Via::Jwt })
+}
+
+/// Refuses unless the caller is an active member allowed `permission`.
+fn require(org: &Org, caller: &Caller, permission: &str) -> Result<(), Problem> {
+    let explanation = org.explain(caller.user_id.as_str(), permission);
+    if explanation.is_allowed() {
+        return Ok(());
+    }
+    if org.user(caller.user_id.as_str()).is_none() {
+        // A credential for someone who is not a member of this org reveals nothing.
+        return Err(Problem::not_found());
+    }
+    let reasons: Vec<String> = explanation
+        .deny_reasons
+        .iter()
+        .map(|r| serde_json::to_value(r).ok().and_then(|v| v["reason"].as_str().map(str::to_owned)).unwrap_or_default())
+        .collect();
+    Err(Problem::new(
+        403,
+        "forbidden",
+        format!("`{}` is not allowed `{permission}` ({})", caller.user_id, reasons.join(", ")),
+    ))
+}
+
+// --- Requests and responses ---
+
+async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, Problem> {
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(Problem::new(413, "body_too_large", format!("bodies are limited to {limit} bytes")));
+    }
+    let content_type = req.headers().get("content-type").ok().flatten().unwrap_or_default();
+    if !content_type.to_ascii_lowercase().starts_with("application/json") {
+        return Err(Problem::new(415, "unsupported_media_type", "send `Content-Type: application/json`"));
+    }
+    let bytes = req.bytes().await.map_err(|_| Problem::field("body", "could not be read"))?;
+    if bytes.len() > limit {
+        return Err(Problem::new(413, "body_too_large", format!("bodies are limited to {limit} bytes")));
+    }
+    Ok(bytes)
+}
+
+async fn read_json<T: DeserializeOwned>(req: &mut Request, limit: usize) -> Result<T, Problem> {
+    let bytes = read_body(req, limit).await?;
+    let de = &mut serde_json::Deserializer::from_slice(&bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || path == "?" { "body".to_owned() } else { path };
+        Problem::field(field, e.into_inner().to_string())
+    })
+}
+
+fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+fn if_match(req: &Request) -> Result<Option<i64>, Problem> {
+    let Some(value) = req.headers().get("if-match").ok().flatten() else { return Ok(None) };
+    let digits = value.trim().trim_start_matches("W/").trim_matches('"').trim_start_matches('v');
+    digits
+        .parse::<i64>()
+        .map(Some)
+        .map_err(|_| Problem::field("If-Match", "expected an ETag this API returned, like \"v12\""))
+}
+
+fn json_response(status: u16, body: &Value, version: Option<i64>) -> Reply {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", "no-store")?;
+    if let Some(v) = version {
+        headers.set("etag", &etag(v))?;
+    }
+    Ok(Response::ok(body.to_string())?.with_status(status).with_headers(headers))
+}
+
+fn index() -> Reply {
+    let html = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Roster API</title>\
+        <h1>Roster API</h1><p>The people-and-access API of Roster. The machine-readable \
+        description is at <a href=\"/v1/openapi.json\">/v1/openapi.json</a>; the service's \
+        health at <a href=\"/healthz\">/healthz</a>.</p></html>";
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    Ok(Response::ok(html)?.with_headers(headers))
+}
+
+// --- Reads ---
+
+/// Opens the org, checks `permission`, and answers with `view` at the current version.
+async fn read(
+    app: &App,
+    caller: &Caller,
+    permission: &str,
+    view: impl FnOnce(&Org, Timestamp) -> Value,
+) -> Reply {
+    let mut session = store::open(&app.db, &caller.org_id).await?;
+    let loaded = session.loaded()?;
+    require(&loaded.org, caller, permission)?;
+    let value = view(&loaded.org, app.now);
+    if value.is_null() {
+        return Err(Problem::not_found());
+    }
+    json_response(200, &value, Some(loaded.version))
+}
+
+async fn me(app: &App, caller: &Caller) -> Reply {
+    let mut session = store::open(&app.db, &caller.org_id).await?;
+    let loaded = session.loaded()?;
+    let org = &loaded.org;
+    let user = org.user(caller.user_id.as_str()).ok_or_else(Problem::not_found)?;
+    let body = json!({
+        "user": views::user(org, user, app.now),
+        "org": {"id": org.id(), "name": org.name(), "seats": org.seat_usage()},
+        "permissions": org.effective_permissions(user.id.as_str()),
+        "credential": match &caller.via { Via::Jwt => json!("jwt"), Via::ApiKey(id) => json!({"api_key": id}) },
+    });
+    json_response(200, &body, Some(loaded.version))
+}
+
+async fn list_users(app: &App, req: &Request, caller: &Caller) -> Reply {
+    let url = req.url()?;
+    let mut query = Map::new();
+    let mut statuses = Vec::new();
+    for (key, value) in url.query_pairs() {
+        let value = value.into_owned();
+        match key.as_ref() {
+            "status" => statuses.extend(value.split(',').map(|s| Value::String(s.to_owned()))),
+            "seat" => {
+                let seat = match value.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(Problem::field("seat", "expected `true` or `false`")),
+                };
+                query.insert("seat".into(), Value::Bool(seat));
+            }
+            "limit" => {
+                let limit = value.parse::<u64>().map_err(|_| Problem::field("limit", "expected a number"))?;
+                query.insert("limit".into(), json!(limit));
+            }
+            "role" | "group" | "search" | "sort" | "order" | "cursor" => {
+                query.insert(key.into_owned(), Value::String(value));
+            }
+            other => return Err(Problem::field(other, "unknown query parameter")),
+        }
+    }
+    if !statuses.is_empty() {
+        query.insert("status".into(), Value::Array(statuses));
+    }
+    let de = serde_json::Value::Object(query);
+    let query: UserQuery = serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let field = field.split(['[', '.']).next().unwrap_or("query").to_owned();
+        Problem::field(field, e.into_inner().to_string())
+    })?;
+    let mut session = store::open(&app.db, &caller.org_id).await?;
+    let loaded = session.loaded()?;
+    let org = &loaded.org;
+    require(org, caller, "users:read")?;
+    let page = org.list_users(&query)?;
+    let users: Vec<Value> = page.users.iter().map(|u| views::user(org, u, app.now)).collect();
+    let body = json!({"users": users, "total": page.total, "next_cursor": page.next_cursor});
+    json_response(200, &body, Some(loaded.version))
+}
+
+// --- Writes ---
+
+/// Runs a command given as JSON for the caller, with `If-Match` and internal retries.
+async fn command(app: &App, req: &Request, caller: &Caller, value: Value) -> Reply {
+    let command = Command::from_value(value)?;
+    let expected = if_match(req)?;
+    let (outcome, version) = run(app, caller, &command, expected).await?;
+    let status = if matches!(command, Command::Invite { .. } | Command::CreateRole { .. } | Command::CreateGroup { .. }) {
+        201
+    } else {
+        200
+    };
+    json_response(status, &outcome_body(&outcome, version), Some(version))
+}
+
+/// Like [`command`], with the command's fields from the body and some from the path.
+async fn body_command(app: &App, req: &mut Request, caller: &Caller, name: &str, path: &[(&str, &str)]) -> Reply {
+    let body: Value = read_json(req, BODY_LIMIT).await?;
+    let Value::Object(mut fields) = body else {
+        return Err(Problem::field("body", "expected a JSON object"));
+    };
+    for (key, value) in path {
+        if fields.contains_key(*key) {
+            return Err(Problem::field(*key, "comes from the URL, not the body"));
+        }
+        fields.insert((*key).to_owned(), Value::String((*value).to_owned()));
+    }
+    if fields.contains_key("command") {
+        return Err(Problem::field("command", "comes from the URL, not the body"));
+    }
+    fields.insert("command".into(), Value::String(name.to_owned()));
+    command(app, req, caller, Value::Object(fields)).await
+}
+
+async fn run(
+    app: &App,
+    caller: &Caller,
+    command: &Command,
+    expected: Option<i64>,
+) -> Result<(roster_engine::Outcome, i64), Problem> {
+    for _ in 0..WRITE_ATTEMPTS {
+        let mut session = store::open(&app.db, &caller.org_id).await?;
+        let version = session.loaded()?.version;
+        if expected.is_some_and(|e| e != version) {
+            return Err(Problem::new(412, "version_mismatch", format!(
+                "the org is at version {version}, not the one in If-Match; fetch it and retry"
+            )));
+        }
+        // A member who is not in this org is told nothing about it.
+        if session.loaded()?.org.user(caller.user_id.as_str()).is_none() {
+            return Err(Problem::not_found());
+        }
+        match store::execute(&app.db, &mut session, caller.actor(), command, app.now).await {
+            Ok(done) => return Ok(done),
+            Err(WriteError::Problem(p)) => return Err(p),
+            // Another isolate wrote first. Safe to retry unless the caller pinned a version.
+            Err(WriteError::Conflict) if expected.is_some() => {
+                return Err(Problem::new(412, "version_mismatch", "the org changed meanwhile; fetch it and retry"));
+            }
+            Err(WriteError::Conflict) => continue,
+        }
+    }
+    Err(Problem::new(409, "busy", "the org is changing too fast; try again"))
+}
+
+fn outcome_body(outcome: &roster_engine::Outcome, version: i64) -> Value {
+    json!({
+        "version": version,
+        "events": outcome.events,
+        "notes": outcome.notes,
+    })
+}
+
+async fn update_user(app: &App, req: &mut Request, caller: &Caller, id: &str) -> Reply {
+    let body: Value = read_json(req, BODY_LIMIT).await?;
+    let Value::Object(mut fields) = body else {
+        return Err(Problem::field("body", "expected a JSON object"));
+    };
+    // A status change is its own command; name and settings are an update.
+    if let Some(status) = fields.remove("status") {
+        if !fields.is_empty() {
+            return Err(Problem::field("status", "change the status on its own, without other fields"));
+        }
+        let status: Status = serde_json::from_value(status)
+            .map_err(|_| Problem::field("status", "expected `active`, `suspended` or `deactivated`"))?;
+        let name = match status {
+            Status::Suspended => "suspend_user",
+            Status::Active => "reactivate_user",
+            Status::Deactivated => "deactivate_user",
+            Status::Invited => return Err(Problem::field("status", "invite people with POST /invitations")),
+        };
+        return command(app, req, caller, json!({"command": name, "user_id": id})).await;
+    }
+    fields.insert("command".into(), json!("update_user"));
+    fields.insert("user_id".into(), json!(id));
+    command(app, req, caller, Value::Object(fields)).await
+}
+
+async fn invite(app: &App, req: &mut Request, caller: &Caller) -> Reply {
+    let body: Value = read_json(req, BODY_LIMIT).await?;
+    let Value::Object(mut fields) = body else {
+        return Err(Problem::field("body", "expected a JSON object"));
+    };
+    // One person may be sent without the list around them.
+    if fields.contains_key("email") {
+        let mut one = Map::new();
+        for key in ["email", "roles", "groups"] {
+            if let Some(v) = fields.remove(key) {
+                one.insert(key.into(), v);
+            }
+        }
+        fields.insert("invitations".into(), Value::Array(vec![Value::Object(one)]));
+    }
+    fields.insert("command".into(), json!("invite"));
+    let command = Command::from_value(Value::Object(fields))?;
+    let (outcome, version) = run(app, caller, &command, if_match(req)?).await?;
+    let base = var(&app.env, "INVITE_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8787/accept".into());
+    let invitations: Vec<Value> = outcome
+        .tokens
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.invitation_id,
+                "email": t.email,
+                "expires_at": t.expires_at,
+                // Shown once: only its hash is stored.
+                "token": t.token,
+                "accept_url": format!("{base}#token={}", t.token),
+            })
+        })
+        .collect();
+    let mut body = outcome_body(&outcome, version);
+    body["invitations"] = Value::Array(invitations);
+    json_response(201, &body, Some(version))
+}
+
+async fn group_role(app: &App, req: &Request, caller: &Caller, key: &str, role: &str, add: bool) -> Reply {
+    // The group's full role list is the command's input: read it under the same version.
+    let (roles, version) = {
+        let mut session = store::open(&app.db, &caller.org_id).await?;
+        let loaded = session.loaded()?;
+        let group = loaded.org.group(key).ok_or_else(Problem::not_found)?;
+        let mut roles: Vec<String> = group.roles.iter().map(|r| r.to_string()).collect();
+        roles.retain(|r| r != role);
+        if add {
+            roles.push(role.to_owned());
+        }
+        (roles, loaded.version)
+    };
+    let command = Command::from_value(json!({"command": "update_group", "key": key, "roles": roles}))?;
+    // Pinned to the version the list came from, so a concurrent change is not overwritten.
+    let expected = if_match(req)?.or(Some(version));
+    let (outcome, version) = run(app, caller, &command, expected).await?;
+    json_response(200, &outcome_body(&outcome, version), Some(version))
+}
+
+// --- Invitations accepted by token (no credential) ---
+
+async fn accept(app: &App, req: &mut Request) -> Reply {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        token: String,
+        #[serde(default)]
+        name: Option<String>,
+    }
+    let body: Body = read_json(req, BODY_LIMIT).await?;
+    let hash = roster_engine::token::TokenHash::of(&body.token);
+    let invalid = || Problem::new(404, "invalid_token", roster_engine::CommandError::InvalidToken.to_string());
+    let org_id = store::org_of_token(&app.db, hash.as_str()).await?.ok_or_else(invalid)?;
+    let command = Command::from_value(json!({"command": "accept_invitation", "token": body.token, "name": body.name}))?;
+    for _ in 0..WRITE_ATTEMPTS {
+        let mut session = store::open(&app.db, &org_id).await?;
+        match store::execute(&app.db, &mut session, roster_engine::Actor::System, &command, app.now).await {
+            Ok((outcome, version)) => {
+                let user_id = outcome.events.iter().find_map(|e| e.actor.user_id().cloned());
+                let body = json!({
+                    "org_id": org_id,
+                    "user_id": user_id,
+                    "version": version,
+                    "notes": outcome.notes,
+                });
+                return json_response(200, &body, Some(version));
+            }
+            Err(WriteError::Problem(p)) => return Err(p),
+            Err(WriteError::Conflict) => continue,
+        }
+    }
+    Err(Problem::new(409, "busy", "the org is changing too fast; try again"))
+}
+
+// --- Checks ---
+
+async fn check(app: &App, req: &mut Request, caller: &Caller, batch: bool) -> Reply {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct One {
+        user_id: String,
+        permission: String,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Many {
+        checks: Vec<One>,
+        #[serde(default)]
+        min_version: Option<i64>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Single {
+        user_id: String,
+        permission: String,
+        #[serde(default)]
+        min_version: Option<i64>,
+    }
+    let (checks, min_version) = if batch {
+        let many: Many = read_json(req, BODY_LIMIT).await?;
+        if many.checks.len() > 1000 {
+            return Err(Problem::field("checks", "at most 1000 checks per batch"));
+        }
+        (many.checks, many.min_version)
+    } else {
+        let one: Single = read_json(req, BODY_LIMIT).await?;
+        (vec![One { user_id: one.user_id, permission: one.permission }], one.min_version)
+    };
+    let mut session = store::open(&app.db, &caller.org_id).await?;
+    let loaded = session.loaded()?;
+    // The session reads the version from D1, so every answer is at least that fresh.
+    if min_version.is_some_and(|v| v > loaded.version) {
+        return Err(Problem::field("min_version", "newer than any version of this org"));
+    }
+    let others = checks.iter().any(|c| c.user_id != caller.user_id.as_str());
+    if others {
+        require(&loaded.org, caller, "users:read")?;
+    } else if loaded.org.user(caller.user_id.as_str()).is_none() {
+        return Err(Problem::not_found());
+    }
+    let results: Vec<Value> = checks
+        .iter()
+        .map(|c| {
+            let explanation = loaded.org.explain(&c.user_id, &c.permission);
+            let mut value = serde_json::to_value(&explanation).unwrap_or(Value::Null);
+            value["user_id"] = json!(c.user_id);
+            value["permission"] = json!(c.permission);
+            value
+        })
+        .collect();
+    let version = loaded.version;
+    let body = if batch {
+        json!({"results": results, "version": version})
+    } else {
+        let mut one = results.into_iter().next().unwrap_or(Value::Null);
+        one["version"] = json!(version);
+        one
+    };
+    json_response(200, &body, Some(version))
+}
+
+// --- Audit, export, import ---
+
+async fn audit(app: &App, req: &Request, caller: &Caller) -> Reply {
+    let url = req.url()?;
+    let mut before: Option<(i64, i64)> = None;
+    let mut limit = 100i64;
+    for (key, value) in url.query_pairs() {
+        match key.as_ref() {
+            "limit" => {
+                limit = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=500).contains(n))
+                    .ok_or_else(|| Problem::field("limit", "expected 1 to 500"))?;
+            }
+            "cursor" => {
+                let parsed = value
+                    .split_once('.')
+                    .and_then(|(v, s)| Some((v.parse::<i64>().ok()?, s.parse::<i64>().ok()?)));
+                before = Some(parsed.ok_or_else(|| Problem::field("cursor", "not a cursor this API issued"))?);
+            }
+            other => return Err(Problem::field(other, "unknown query parameter")),
+        }
+    }
+    {
+        let mut session = store::open(&app.db, &caller.org_id).await?;
+        require(&session.loaded()?.org, caller, "audit:read")?;
+    }
+    #[derive(serde::Deserialize)]
+    struct Row {
+        version: f64,
+        seq: f64,
+        at: String,
+        command: String,
+        actor: String,
+        target_kind: String,
+        target_id: String,
+        before: Option<String>,
+        after: Option<String>,
+    }
+    let (v, s) = before.unwrap_or((i64::MAX / 2, 0));
+    let rows: Vec<Row> = prepare(
+        &app.db,
+        "SELECT version, seq, at, command, actor, target_kind, target_id, before, after FROM audit \
+         WHERE org_id = ?1 AND (version < ?2 OR (version = ?2 AND seq < ?3)) \
+         ORDER BY version DESC, seq DESC LIMIT ?4",
+        &[sql_text(&caller.org_id), sql_int(v), sql_int(if before.is_some() { s } else { i64::MAX / 2 }), sql_int(limit + 1)],
+    )?
+    .all()
+    .await?
+    .results()?;
+    let more = rows.len() as i64 > limit;
+    let parse = |t: &Option<String>| t.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok());
+    let entries: Vec<Value> = rows
+        .iter()
+        .take(limit as usize)
+        .map(|r| {
+            json!({
+                "version": r.version as i64,
+                "seq": r.seq as i64,
+                "at": r.at,
+                "command": r.command,
+                "actor": serde_json::from_str::<Value>(&r.actor).unwrap_or(Value::Null),
+                "target_kind": r.target_kind,
+                "target_id": r.target_id,
+                "before": parse(&r.before),
+                "after": parse(&r.after),
+            })
+        })
+        .collect();
+    let next = if more {
+        rows.get(limit as usize - 1).map(|r| format!("{}.{}", r.version as i64, r.seq as i64))
+    } else {
+        None
+    };
+    json_response(200, &json!({"entries": entries, "next_cursor": next}), None)
+}
+
+/// Whether the caller holds every permission in the catalog (the owner's reach): whole-org
+/// export and import can grant or reveal anything, so they need it all.
+fn require_everything(org: &Org, caller: &Caller) -> Result<(), Problem> {
+    let user = org.user(caller.user_id.as_str()).ok_or_else(Problem::not_found)?;
+    let granted = org.granted_permissions(user);
+    let missing = org.permission_keys().find(|p| !granted.contains(p));
+    match (user.status, missing) {
+        (Status::Active, None) => Ok(()),
+        _ => Err(Problem::new(403, "forbidden", "export and import need every permission (an owner)")),
+    }
+}
+
+async fn export(app: &App, caller: &Caller) -> Reply {
+    let mut session = store::open(&app.db, &caller.org_id).await?;
+    let loaded = session.loaded()?;
+    require_everything(&loaded.org, caller)?;
+    let mut document = serde_json::to_value(loaded.org.to_document()).map_err(Problem::internal)?;
+    // Invitation token hashes stay in the database.
+    if let Some(list) = document["invitations"].as_array_mut() {
+        for invitation in list {
+            if let Value::Object(map) = invitation {
+                map.remove("token_hash");
+            }
+        }
+    }
+    json_response(200, &document, Some(loaded.version))
+}
+
+async fn import(app: &App, req: &mut Request, caller: &Caller) -> Reply {
+    let bytes = read_body(req, DOCUMENT_LIMIT).await?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| Problem::field("body", "not UTF-8"))?;
+    let org = Org::from_json(text)?;
+    if org.id().as_str() != caller.org_id {
+        return Err(Problem::field("org.id", "must be the org of the URL"));
+    }
+    let expected = if_match(req)?;
+    let mut session = store::open(&app.db, &caller.org_id).await?;
+    let loaded = session.loaded()?;
+    require_everything(&loaded.org, caller)?;
+    if expected.is_some_and(|e| e != loaded.version) {
+        return Err(Problem::new(412, "version_mismatch", "the org changed; fetch it and retry"));
+    }
+    // The importer must stay an owner in what they import, or they could lock everyone out.
+    if !org.active_owners().any(|u| u.id == caller.user_id) {
+        return Err(Problem::field("users", "the importing user must be an active owner in the document"));
+    }
+    let version = store::write_org(&app.db, &org, Some(loaded.version)).await?;
+    *loaded = store::Loaded::new(version, org);
+    json_response(200, &json!({"version": version}), Some(version))
+}
+
+/// Creates an org from a document. Only the host's provisioning secret may.
+async fn create_org(app: &App, req: &mut Request) -> Reply {
+    let token = auth::bearer(req.headers().get("authorization").ok().flatten())?;
+    let secret = var(&app.env, "ROSTER_PROVISIONING_SECRET")
+        .ok_or_else(|| Problem::new(403, "forbidden", "org creation is not enabled here"))?;
+    if !constant_time_eq(token.as_bytes(), secret.as_bytes()) {
+        return Err(Problem::unauthorized("org creation needs the provisioning secret"));
+    }
+    let bytes = read_body(req, DOCUMENT_LIMIT).await?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| Problem::field("body", "not UTF-8"))?;
+    let org = Org::from_json(text)?;
+    let version = store::write_org(&app.db, &org, None).await?;
+    json_response(201, &json!({"id": org.id(), "version": version}), Some(version))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+// --- API keys ---
+
+async fn list_api_keys(app: &App, caller: &Caller) -> Reply {
+    {
+        let mut session = store::open(&app.db, &caller.org_id).await?;
+        require(&session.loaded()?.org, caller, "api_keys:manage")?;
+    }
+    #[derive(serde::Deserialize, serde::Serialize)]
+    struct Row {
+        id: String,
+        name: String,
+        created_by: String,
+        created_at: String,
+        revoked_at: Option<String>,
+    }
+    let rows: Vec<Row> = prepare(
+        &app.db,
+        "SELECT id, name, created_by, created_at, revoked_at FROM api_keys WHERE org_id = ?1 ORDER BY created_at",
+        &[sql_text(&caller.org_id)],
+    )?
+    .all()
+    .await?
+    .results()?;
+    json_response(200, &json!({"api_keys": rows}), None)
+}
+
+async fn create_api_key(app: &App, req: &mut Request, caller: &Caller) -> Reply {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        name: roster_engine::text::Name,
+    }
+    let body: Body = read_json(req, BODY_LIMIT).await?;
+    {
+        let mut session = store::open(&app.db, &caller.org_id).await?;
+        require(&session.loaded()?.org, caller, "api_keys:manage")?;
+    }
+    // A key acts as a person; a key can't mint keys that outlive that person's own access.
+    if matches!(caller.via, Via::ApiKey(_)) {
+        return Err(Problem::new(403, "forbidden", "API keys are created with a person's credential"));
+    }
+    let mut entropy = roster_engine::SystemEntropy;
+    let (secret, _) = roster_engine::token::new_token(&mut entropy).map_err(Problem::internal)?;
+    let key = format!("rk_{secret}");
+    let id = roster_engine::token::new_id("key", &mut entropy).map_err(Problem::internal)?;
+    prepare(
+        &app.db,
+        "INSERT INTO api_keys (org_id, id, name, hash, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &[
+            sql_text(&caller.org_id),
+            sql_text(&id),
+            sql_text(body.name.as_str()),
+            sql_text(&auth::api_key_hash(&key)),
+            sql_text(caller.user_id.as_str()),
+            sql_text(&app.now.to_string()),
+        ],
+    )?
+    .run()
+    .await?;
+    let body = json!({"id": id, "name": body.name, "key": key, "created_by": caller.user_id});
+    json_response(201, &body, None)
+}
+
+async fn revoke_api_key(app: &App, caller: &Caller, id: &str) -> Reply {
+    {
+        let mut session = store::open(&app.db, &caller.org_id).await?;
+        require(&session.loaded()?.org, caller, "api_keys:manage")?;
+    }
+    let result = prepare(
+        &app.db,
+        "UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+        &[sql_text(&caller.org_id), sql_text(id), sql_text(&app.now.to_string())],
+    )?
+    .run()
+    .await?;
+    let changed = result.meta()?.and_then(|m| m.changes).unwrap_or(0);
+    if changed == 0 {
+        return Err(Problem::not_found());
+    }
+    json_response(200, &json!({"id": id, "revoked_at": app.now}), None)
+}

@@ -1,0 +1,20 @@
+//! Roster's edge API: a Cloudflare Worker that authenticates each request, scopes it to one
+//! org, and lets the engine decide. D1 is the source of truth; each isolate keeps the orgs it
+//! has loaded, by version.
+//!
+//! `api` routes and handles requests, `auth` checks credentials, `store` reads and writes D1,
+//! `views` shapes responses, `problem` shapes errors, `openapi` describes it all.
+
+mod api;
+mod auth;
+mod openapi;
+mod problem;
+mod store;
+mod views;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    Ok(api::handle(req, env).await)
+}
