@@ -18,11 +18,19 @@ if [ ! -f Cargo.lock ]; then
   cargo generate-lockfile
 fi
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $NF }' || true)
 if [ -n "$want" ] && [ "$want" != "$have" ]; then
   log "installing wasm-bindgen-cli $want (have: ${have:-none}); this takes several minutes"
   # Not --locked: the registry mirror lacks one of its locked dependency versions.
   cargo install wasm-bindgen-cli --version "=$want" --force
+fi
+
+# worker-build, at exactly the version of the `worker` crate, builds the edge API.
+want_wb=$(awk '/^name = "worker"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+have_wb=$(worker-build --version 2>/dev/null | awk '{ print $NF }' || true)
+if [ -n "$want_wb" ] && [ "$want_wb" != "$have_wb" ]; then
+  log "installing worker-build $want_wb (have: ${have_wb:-none}); this takes several minutes"
+  cargo install worker-build --version "=$want_wb" --locked --force
 fi
 
 # Node 22 and the npm tools, pinned by package.json and package-lock.json.
