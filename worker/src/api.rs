@@ -7,9 +7,10 @@ use roster_engine::text::UserId;
 use roster_engine::{Command, Org, Status, Timestamp, UserQuery};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
-use worker::{D1Database, Date, Env, Headers, Method, Request, Response};
+use worker::{D1Database, Date, Env, Headers, KvStore, Method, Request, Response};
 
 use crate::auth::{self, Caller, JwtConfig, Via};
+use crate::edge;
 use crate::problem::Problem;
 use crate::store::{self, int as sql_int, statement as prepare, text as sql_text, WriteError};
 use crate::views;
@@ -25,19 +26,37 @@ const WRITE_ATTEMPTS: usize = 4;
 pub struct App {
     env: Env,
     db: D1Database,
+    kv: Option<KvStore>,
+    ctx: worker::Context,
     now: Timestamp,
+}
+
+impl App {
+    /// After a change at `version`: compile the index now, store it in KV after the response.
+    fn publish(&self, org: &Org, version: i64) {
+        if let Some(kv) = &self.kv {
+            self.ctx.wait_until(edge::publish(kv, org, version));
+        }
+    }
 }
 
 type Reply = Result<Response, Problem>;
 
 /// Answers a request. Never fails: every error becomes a problem response.
-pub async fn handle(req: Request, env: Env) -> Response {
+pub async fn handle(req: Request, env: Env, ctx: worker::Context) -> Response {
     let now = Timestamp::from_unix_seconds((Date::now().as_millis() / 1000) as i64);
     let db = match env.d1("DB") {
         Ok(db) => db,
         Err(e) => return Problem::internal(e).into_response(),
     };
-    let app = App { env, db, now };
+    let kv = env.kv("KV").ok();
+    let app = App {
+        env,
+        db,
+        kv,
+        ctx,
+        now,
+    };
     match route(&app, req).await {
         Ok(response) => response,
         Err(problem) => problem.into_response(),
@@ -46,7 +65,11 @@ pub async fn handle(req: Request, env: Env) -> Response {
 
 async fn route(app: &App, mut req: Request) -> Reply {
     let path = req.path();
-    let segments: Vec<String> = path.trim_matches('/').split('/').map(str::to_owned).collect();
+    let segments: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(str::to_owned)
+        .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = req.method();
     match (method.clone(), segments.as_slice()) {
@@ -65,68 +88,151 @@ async fn route(app: &App, mut req: Request) -> Reply {
             }
             org_route(app, &mut req, &caller, method, rest).await
         }
-        (_, ["healthz"] | ["v1", "openapi.json"] | ["v1", "invitations", "accept"] | [""]) => {
-            Err(Problem::new(405, "method_not_allowed", "that method is not allowed here"))
-        }
+        (_, ["healthz"] | ["v1", "openapi.json"] | ["v1", "invitations", "accept"] | [""]) => Err(
+            Problem::new(405, "method_not_allowed", "that method is not allowed here"),
+        ),
         _ => Err(Problem::new(404, "not_found", "no such endpoint")),
     }
 }
 
-async fn org_route(app: &App, req: &mut Request, caller: &Caller, method: Method, rest: &[&str]) -> Reply {
+async fn org_route(
+    app: &App,
+    req: &mut Request,
+    caller: &Caller,
+    method: Method,
+    rest: &[&str],
+) -> Reply {
     use Method::{Delete, Get, Patch, Post, Put};
     let org_id = caller.org_id.as_str();
     match (method, rest) {
         (Get, ["me"]) => me(app, caller).await,
-        (Get, ["permissions"]) => read(app, caller, "roles:read", |org, _| views::permissions(org)).await,
+        (Get, ["permissions"]) => {
+            read(app, caller, "roles:read", |org, _| views::permissions(org)).await
+        }
         (Get, ["users"]) => list_users(app, req, caller).await,
         (Get, ["users", id]) => {
             let id = (*id).to_owned();
-            read(app, caller, "users:read", move |org, now| match org.user(&id) {
-                Some(user) => views::user(org, user, now),
-                None => Value::Null,
+            read(app, caller, "users:read", move |org, now| {
+                match org.user(&id) {
+                    Some(user) => views::user(org, user, now),
+                    None => Value::Null,
+                }
             })
             .await
         }
         (Patch, ["users", id]) => update_user(app, req, caller, id).await,
-        (Delete, ["users", id]) => command(app, req, caller, json!({"command": "deactivate_user", "user_id": id})).await,
+        (Delete, ["users", id]) => {
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "deactivate_user", "user_id": id}),
+            )
+            .await
+        }
         (Put, ["users", id, "roles", role]) => {
-            command(app, req, caller, json!({"command": "assign_role", "user_id": id, "role": role})).await
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "assign_role", "user_id": id, "role": role}),
+            )
+            .await
         }
         (Delete, ["users", id, "roles", role]) => {
-            command(app, req, caller, json!({"command": "unassign_role", "user_id": id, "role": role})).await
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "unassign_role", "user_id": id, "role": role}),
+            )
+            .await
         }
-        (Put, ["users", id, "seat"]) => command(app, req, caller, json!({"command": "assign_seat", "user_id": id})).await,
+        (Put, ["users", id, "seat"]) => {
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "assign_seat", "user_id": id}),
+            )
+            .await
+        }
         (Delete, ["users", id, "seat"]) => {
-            command(app, req, caller, json!({"command": "unassign_seat", "user_id": id})).await
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "unassign_seat", "user_id": id}),
+            )
+            .await
         }
         (Get, ["users", id, "devices"]) => {
             let id = (*id).to_owned();
-            read(app, caller, "devices:read", move |org, _| {
-                json!({"devices": org.devices_of(&id).collect::<Vec<_>>()})
-            })
+            read(
+                app,
+                caller,
+                "devices:read",
+                move |org, _| json!({"devices": org.devices_of(&id).collect::<Vec<_>>()}),
+            )
             .await
         }
         (Get, ["invitations"]) => {
             read(app, caller, "invitations:read", |org, now| {
-                let list: Vec<Value> = org.invitations().map(|i| views::invitation_view(i, now)).collect();
+                let list: Vec<Value> = org
+                    .invitations()
+                    .map(|i| views::invitation_view(i, now))
+                    .collect();
                 json!({"invitations": list})
             })
             .await
         }
         (Post, ["invitations"]) => invite(app, req, caller).await,
         (Post, ["invitations", id, "resend"]) => {
-            command(app, req, caller, json!({"command": "resend_invitation", "invitation_id": id})).await
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "resend_invitation", "invitation_id": id}),
+            )
+            .await
         }
         (Post, ["invitations", id, "revoke"]) | (Delete, ["invitations", id]) => {
-            command(app, req, caller, json!({"command": "revoke_invitation", "invitation_id": id})).await
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "revoke_invitation", "invitation_id": id}),
+            )
+            .await
         }
-        (Get, ["roles"]) => read(app, caller, "roles:read", |org, _| json!({"roles": views::roles(org)})).await,
+        (Get, ["roles"]) => {
+            read(
+                app,
+                caller,
+                "roles:read",
+                |org, _| json!({"roles": views::roles(org)}),
+            )
+            .await
+        }
         (Post, ["roles"]) => body_command(app, req, caller, "create_role", &[]).await,
-        (Patch, ["roles", key]) => body_command(app, req, caller, "update_role", &[("key", key)]).await,
-        (Delete, ["roles", key]) => command(app, req, caller, json!({"command": "delete_role", "key": key})).await,
+        (Patch, ["roles", key]) => {
+            body_command(app, req, caller, "update_role", &[("key", key)]).await
+        }
+        (Delete, ["roles", key]) => {
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "delete_role", "key": key}),
+            )
+            .await
+        }
         (Get, ["groups"]) => {
             read(app, caller, "groups:read", |org, _| {
-                let list: Vec<Value> = org.groups().map(|g| views::group(org, g.key.as_str())).collect();
+                let list: Vec<Value> = org
+                    .groups()
+                    .map(|g| views::group(org, g.key.as_str()))
+                    .collect();
                 json!({"groups": list})
             })
             .await
@@ -134,46 +240,107 @@ async fn org_route(app: &App, req: &mut Request, caller: &Caller, method: Method
         (Post, ["groups"]) => body_command(app, req, caller, "create_group", &[]).await,
         (Get, ["groups", key]) => {
             let key = (*key).to_owned();
-            read(app, caller, "groups:read", move |org, _| views::group(org, &key)).await
+            read(app, caller, "groups:read", move |org, _| {
+                views::group(org, &key)
+            })
+            .await
         }
-        (Patch, ["groups", key]) => body_command(app, req, caller, "update_group", &[("key", key)]).await,
-        (Delete, ["groups", key]) => command(app, req, caller, json!({"command": "delete_group", "key": key})).await,
+        (Patch, ["groups", key]) => {
+            body_command(app, req, caller, "update_group", &[("key", key)]).await
+        }
+        (Delete, ["groups", key]) => {
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "delete_group", "key": key}),
+            )
+            .await
+        }
         (Put, ["groups", key, "members", user]) => {
-            command(app, req, caller, json!({"command": "add_group_member", "group": key, "user_id": user})).await
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "add_group_member", "group": key, "user_id": user}),
+            )
+            .await
         }
         (Delete, ["groups", key, "members", user]) => {
-            command(app, req, caller, json!({"command": "remove_group_member", "group": key, "user_id": user}))
-                .await
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "remove_group_member", "group": key, "user_id": user}),
+            )
+            .await
         }
-        (Put, ["groups", key, "roles", role]) => group_role(app, req, caller, key, role, true).await,
-        (Delete, ["groups", key, "roles", role]) => group_role(app, req, caller, key, role, false).await,
+        (Put, ["groups", key, "roles", role]) => {
+            group_role(app, req, caller, key, role, true).await
+        }
+        (Delete, ["groups", key, "roles", role]) => {
+            group_role(app, req, caller, key, role, false).await
+        }
         (Get, ["devices"]) => {
-            read(app, caller, "devices:read", |org, _| json!({"devices": org.devices().collect::<Vec<_>>()})).await
+            read(
+                app,
+                caller,
+                "devices:read",
+                |org, _| json!({"devices": org.devices().collect::<Vec<_>>()}),
+            )
+            .await
         }
         (Post, ["devices", id, "revoke"]) => {
-            command(app, req, caller, json!({"command": "revoke_device", "device_id": id})).await
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "revoke_device", "device_id": id}),
+            )
+            .await
         }
         (Post, ["me", "devices"]) => {
             let user = caller.user_id.as_str();
             body_command(app, req, caller, "register_device", &[("user_id", user)]).await
         }
         (Post, ["me", "devices", id, "seen"]) => {
-            command(app, req, caller, json!({"command": "record_device_seen", "device_id": id})).await
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "record_device_seen", "device_id": id}),
+            )
+            .await
         }
         (Get, ["seats"]) => read(app, caller, "seats:read", |org, _| json!(org.seat_usage())).await,
         (Get, ["billing"]) => {
-            read(app, caller, "billing:read", |org, _| {
-                json!({"seats_purchased": org.seat_usage().purchased})
-            })
+            read(
+                app,
+                caller,
+                "billing:read",
+                |org, _| json!({"seats_purchased": org.seat_usage().purchased}),
+            )
             .await
         }
         (Put, ["billing"]) => {
             let body: Value = read_json(req, BODY_LIMIT).await?;
             let seats = body.get("seats_purchased").cloned().unwrap_or(Value::Null);
-            if body.as_object().is_some_and(|o| o.keys().any(|k| k != "seats_purchased")) {
-                return Err(Problem::field("seats_purchased", "the body holds only `seats_purchased`"));
+            if body
+                .as_object()
+                .is_some_and(|o| o.keys().any(|k| k != "seats_purchased"))
+            {
+                return Err(Problem::field(
+                    "seats_purchased",
+                    "the body holds only `seats_purchased`",
+                ));
             }
-            command(app, req, caller, json!({"command": "set_seats_purchased", "seats": seats})).await
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "set_seats_purchased", "seats": seats}),
+            )
+            .await
         }
         (Post, ["checks"]) => check(app, req, caller, false).await,
         (Post, ["checks", "batch"]) => check(app, req, caller, true).await,
@@ -222,7 +389,11 @@ async fn authenticate(app: &App, req: &Request) -> Result<Caller, Problem> {
             return Err(Problem::unauthorized("unknown or revoked API key"));
         }
         let user_id = UserId::new(row.created_by).map_err(Problem::internal)?;
-        return Ok(Caller { org_id: row.org_id, user_id, via: Via::ApiKey(row.id) });
+        return Ok(Caller {
+            org_id: row.org_id,
+            user_id,
+            via: Via::ApiKey(row.id),
+        });
     }
     let config = JwtConfig {
         secret: var(&app.env, "JWT_SECRET").unwrap_or_default(),
@@ -230,7 +401,11 @@ async fn authenticate(app: &App, req: &Request) -> Result<Caller, Problem> {
         audience: var(&app.env, "JWT_AUDIENCE").unwrap_or_else(|| "roster-api".into()),
     };
     let (org_id, user_id) = auth::verify_jwt(&token, &config, app.now)?;
-    Ok(Caller { org_id, user_id, via: Via::Jwt })
+    Ok(Caller {
+        org_id,
+        user_id,
+        via: Via::Jwt,
+    })
 }
 
 /// Refuses unless the caller is an active member allowed `permission`.
@@ -246,12 +421,21 @@ fn require(org: &Org, caller: &Caller, permission: &str) -> Result<(), Problem> 
     let reasons: Vec<String> = explanation
         .deny_reasons
         .iter()
-        .map(|r| serde_json::to_value(r).ok().and_then(|v| v["reason"].as_str().map(str::to_owned)).unwrap_or_default())
+        .map(|r| {
+            serde_json::to_value(r)
+                .ok()
+                .and_then(|v| v["reason"].as_str().map(str::to_owned))
+                .unwrap_or_default()
+        })
         .collect();
     Err(Problem::new(
         403,
         "forbidden",
-        format!("`{}` is not allowed `{permission}` ({})", caller.user_id, reasons.join(", ")),
+        format!(
+            "`{}` is not allowed `{permission}` ({})",
+            caller.user_id,
+            reasons.join(", ")
+        ),
     ))
 }
 
@@ -265,15 +449,38 @@ async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, Problem> 
         .flatten()
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return Err(Problem::new(413, "body_too_large", format!("bodies are limited to {limit} bytes")));
+        return Err(Problem::new(
+            413,
+            "body_too_large",
+            format!("bodies are limited to {limit} bytes"),
+        ));
     }
-    let content_type = req.headers().get("content-type").ok().flatten().unwrap_or_default();
-    if !content_type.to_ascii_lowercase().starts_with("application/json") {
-        return Err(Problem::new(415, "unsupported_media_type", "send `Content-Type: application/json`"));
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return Err(Problem::new(
+            415,
+            "unsupported_media_type",
+            "send `Content-Type: application/json`",
+        ));
     }
-    let bytes = req.bytes().await.map_err(|_| Problem::field("body", "could not be read"))?;
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|_| Problem::field("body", "could not be read"))?;
     if bytes.len() > limit {
-        return Err(Problem::new(413, "body_too_large", format!("bodies are limited to {limit} bytes")));
+        return Err(Problem::new(
+            413,
+            "body_too_large",
+            format!("bodies are limited to {limit} bytes"),
+        ));
     }
     Ok(bytes)
 }
@@ -283,7 +490,11 @@ async fn read_json<T: DeserializeOwned>(req: &mut Request, limit: usize) -> Resu
     let de = &mut serde_json::Deserializer::from_slice(&bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." || path == "?" { "body".to_owned() } else { path };
+        let field = if path == "." || path == "?" {
+            "body".to_owned()
+        } else {
+            path
+        };
         Problem::field(field, e.into_inner().to_string())
     })
 }
@@ -293,12 +504,20 @@ fn etag(version: i64) -> String {
 }
 
 fn if_match(req: &Request) -> Result<Option<i64>, Problem> {
-    let Some(value) = req.headers().get("if-match").ok().flatten() else { return Ok(None) };
-    let digits = value.trim().trim_start_matches("W/").trim_matches('"').trim_start_matches('v');
-    digits
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| Problem::field("If-Match", "expected an ETag this API returned, like \"v12\""))
+    let Some(value) = req.headers().get("if-match").ok().flatten() else {
+        return Ok(None);
+    };
+    let digits = value
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .trim_start_matches('v');
+    digits.parse::<i64>().map(Some).map_err(|_| {
+        Problem::field(
+            "If-Match",
+            "expected an ETag this API returned, like \"v12\"",
+        )
+    })
 }
 
 fn json_response(status: u16, body: &Value, version: Option<i64>) -> Reply {
@@ -308,7 +527,9 @@ fn json_response(status: u16, body: &Value, version: Option<i64>) -> Reply {
     if let Some(v) = version {
         headers.set("etag", &etag(v))?;
     }
-    Ok(Response::ok(body.to_string())?.with_status(status).with_headers(headers))
+    Ok(Response::ok(body.to_string())?
+        .with_status(status)
+        .with_headers(headers))
 }
 
 fn index() -> Reply {
@@ -344,7 +565,9 @@ async fn me(app: &App, caller: &Caller) -> Reply {
     let mut session = store::open(&app.db, &caller.org_id).await?;
     let loaded = session.loaded()?;
     let org = &loaded.org;
-    let user = org.user(caller.user_id.as_str()).ok_or_else(Problem::not_found)?;
+    let user = org
+        .user(caller.user_id.as_str())
+        .ok_or_else(Problem::not_found)?;
     let body = json!({
         "user": views::user(org, user, app.now),
         "org": {"id": org.id(), "name": org.name(), "seats": org.seat_usage()},
@@ -371,7 +594,9 @@ async fn list_users(app: &App, req: &Request, caller: &Caller) -> Reply {
                 query.insert("seat".into(), Value::Bool(seat));
             }
             "limit" => {
-                let limit = value.parse::<u64>().map_err(|_| Problem::field("limit", "expected a number"))?;
+                let limit = value
+                    .parse::<u64>()
+                    .map_err(|_| Problem::field("limit", "expected a number"))?;
                 query.insert("limit".into(), json!(limit));
             }
             "role" | "group" | "search" | "sort" | "order" | "cursor" => {
@@ -394,7 +619,11 @@ async fn list_users(app: &App, req: &Request, caller: &Caller) -> Reply {
     let org = &loaded.org;
     require(org, caller, "users:read")?;
     let page = org.list_users(&query)?;
-    let users: Vec<Value> = page.users.iter().map(|u| views::user(org, u, app.now)).collect();
+    let users: Vec<Value> = page
+        .users
+        .iter()
+        .map(|u| views::user(org, u, app.now))
+        .collect();
     let body = json!({"users": users, "total": page.total, "next_cursor": page.next_cursor});
     json_response(200, &body, Some(loaded.version))
 }
@@ -406,7 +635,10 @@ async fn command(app: &App, req: &Request, caller: &Caller, value: Value) -> Rep
     let command = Command::from_value(value)?;
     let expected = if_match(req)?;
     let (outcome, version) = run(app, caller, &command, expected).await?;
-    let status = if matches!(command, Command::Invite { .. } | Command::CreateRole { .. } | Command::CreateGroup { .. }) {
+    let status = if matches!(
+        command,
+        Command::Invite { .. } | Command::CreateRole { .. } | Command::CreateGroup { .. }
+    ) {
         201
     } else {
         200
@@ -415,7 +647,13 @@ async fn command(app: &App, req: &Request, caller: &Caller, value: Value) -> Rep
 }
 
 /// Like [`command`], with the command's fields from the body and some from the path.
-async fn body_command(app: &App, req: &mut Request, caller: &Caller, name: &str, path: &[(&str, &str)]) -> Reply {
+async fn body_command(
+    app: &App,
+    req: &mut Request,
+    caller: &Caller,
+    name: &str,
+    path: &[(&str, &str)],
+) -> Reply {
     let body: Value = read_json(req, BODY_LIMIT).await?;
     let Value::Object(mut fields) = body else {
         return Err(Problem::field("body", "expected a JSON object"));
@@ -427,7 +665,10 @@ async fn body_command(app: &App, req: &mut Request, caller: &Caller, name: &str,
         fields.insert((*key).to_owned(), Value::String((*value).to_owned()));
     }
     if fields.contains_key("command") {
-        return Err(Problem::field("command", "comes from the URL, not the body"));
+        return Err(Problem::field(
+            "command",
+            "comes from the URL, not the body",
+        ));
     }
     fields.insert("command".into(), Value::String(name.to_owned()));
     command(app, req, caller, Value::Object(fields)).await
@@ -443,25 +684,47 @@ async fn run(
         let mut session = store::open(&app.db, &caller.org_id).await?;
         let version = session.loaded()?.version;
         if expected.is_some_and(|e| e != version) {
-            return Err(Problem::new(412, "version_mismatch", format!(
-                "the org is at version {version}, not the one in If-Match; fetch it and retry"
-            )));
+            return Err(Problem::new(
+                412,
+                "version_mismatch",
+                format!(
+                    "the org is at version {version}, not the one in If-Match; fetch it and retry"
+                ),
+            ));
         }
         // A member who is not in this org is told nothing about it.
-        if session.loaded()?.org.user(caller.user_id.as_str()).is_none() {
+        if session
+            .loaded()?
+            .org
+            .user(caller.user_id.as_str())
+            .is_none()
+        {
             return Err(Problem::not_found());
         }
         match store::execute(&app.db, &mut session, caller.actor(), command, app.now).await {
-            Ok(done) => return Ok(done),
+            Ok((outcome, version)) => {
+                if !outcome.events.is_empty() {
+                    app.publish(&session.loaded()?.org, version);
+                }
+                return Ok((outcome, version));
+            }
             Err(WriteError::Problem(p)) => return Err(p),
             // Another isolate wrote first. Safe to retry unless the caller pinned a version.
             Err(WriteError::Conflict) if expected.is_some() => {
-                return Err(Problem::new(412, "version_mismatch", "the org changed meanwhile; fetch it and retry"));
+                return Err(Problem::new(
+                    412,
+                    "version_mismatch",
+                    "the org changed meanwhile; fetch it and retry",
+                ));
             }
             Err(WriteError::Conflict) => continue,
         }
     }
-    Err(Problem::new(409, "busy", "the org is changing too fast; try again"))
+    Err(Problem::new(
+        409,
+        "busy",
+        "the org is changing too fast; try again",
+    ))
 }
 
 fn outcome_body(outcome: &roster_engine::Outcome, version: i64) -> Value {
@@ -480,15 +743,24 @@ async fn update_user(app: &App, req: &mut Request, caller: &Caller, id: &str) ->
     // A status change is its own command; name and settings are an update.
     if let Some(status) = fields.remove("status") {
         if !fields.is_empty() {
-            return Err(Problem::field("status", "change the status on its own, without other fields"));
+            return Err(Problem::field(
+                "status",
+                "change the status on its own, without other fields",
+            ));
         }
-        let status: Status = serde_json::from_value(status)
-            .map_err(|_| Problem::field("status", "expected `active`, `suspended` or `deactivated`"))?;
+        let status: Status = serde_json::from_value(status).map_err(|_| {
+            Problem::field("status", "expected `active`, `suspended` or `deactivated`")
+        })?;
         let name = match status {
             Status::Suspended => "suspend_user",
             Status::Active => "reactivate_user",
             Status::Deactivated => "deactivate_user",
-            Status::Invited => return Err(Problem::field("status", "invite people with POST /invitations")),
+            Status::Invited => {
+                return Err(Problem::field(
+                    "status",
+                    "invite people with POST /invitations",
+                ))
+            }
         };
         return command(app, req, caller, json!({"command": name, "user_id": id})).await;
     }
@@ -515,7 +787,8 @@ async fn invite(app: &App, req: &mut Request, caller: &Caller) -> Reply {
     fields.insert("command".into(), json!("invite"));
     let command = Command::from_value(Value::Object(fields))?;
     let (outcome, version) = run(app, caller, &command, if_match(req)?).await?;
-    let base = var(&app.env, "INVITE_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8787/accept".into());
+    let base =
+        var(&app.env, "INVITE_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8787/accept".into());
     let invitations: Vec<Value> = outcome
         .tokens
         .iter()
@@ -535,7 +808,14 @@ async fn invite(app: &App, req: &mut Request, caller: &Caller) -> Reply {
     json_response(201, &body, Some(version))
 }
 
-async fn group_role(app: &App, req: &Request, caller: &Caller, key: &str, role: &str, add: bool) -> Reply {
+async fn group_role(
+    app: &App,
+    req: &Request,
+    caller: &Caller,
+    key: &str,
+    role: &str,
+    add: bool,
+) -> Reply {
     // The group's full role list is the command's input: read it under the same version.
     let (roles, version) = {
         let mut session = store::open(&app.db, &caller.org_id).await?;
@@ -548,7 +828,8 @@ async fn group_role(app: &App, req: &Request, caller: &Caller, key: &str, role: 
         }
         (roles, loaded.version)
     };
-    let command = Command::from_value(json!({"command": "update_group", "key": key, "roles": roles}))?;
+    let command =
+        Command::from_value(json!({"command": "update_group", "key": key, "roles": roles}))?;
     // Pinned to the version the list came from, so a concurrent change is not overwritten.
     let expected = if_match(req)?.or(Some(version));
     let (outcome, version) = run(app, caller, &command, expected).await?;
@@ -567,14 +848,36 @@ async fn accept(app: &App, req: &mut Request) -> Reply {
     }
     let body: Body = read_json(req, BODY_LIMIT).await?;
     let hash = roster_engine::token::TokenHash::of(&body.token);
-    let invalid = || Problem::new(404, "invalid_token", roster_engine::CommandError::InvalidToken.to_string());
-    let org_id = store::org_of_token(&app.db, hash.as_str()).await?.ok_or_else(invalid)?;
-    let command = Command::from_value(json!({"command": "accept_invitation", "token": body.token, "name": body.name}))?;
+    let invalid = || {
+        Problem::new(
+            404,
+            "invalid_token",
+            roster_engine::CommandError::InvalidToken.to_string(),
+        )
+    };
+    let org_id = store::org_of_token(&app.db, hash.as_str())
+        .await?
+        .ok_or_else(invalid)?;
+    let command = Command::from_value(
+        json!({"command": "accept_invitation", "token": body.token, "name": body.name}),
+    )?;
     for _ in 0..WRITE_ATTEMPTS {
         let mut session = store::open(&app.db, &org_id).await?;
-        match store::execute(&app.db, &mut session, roster_engine::Actor::System, &command, app.now).await {
+        match store::execute(
+            &app.db,
+            &mut session,
+            roster_engine::Actor::System,
+            &command,
+            app.now,
+        )
+        .await
+        {
             Ok((outcome, version)) => {
-                let user_id = outcome.events.iter().find_map(|e| e.actor.user_id().cloned());
+                app.publish(&session.loaded()?.org, version);
+                let user_id = outcome
+                    .events
+                    .iter()
+                    .find_map(|e| e.actor.user_id().cloned());
                 let body = json!({
                     "org_id": org_id,
                     "user_id": user_id,
@@ -587,7 +890,11 @@ async fn accept(app: &App, req: &mut Request) -> Reply {
             Err(WriteError::Conflict) => continue,
         }
     }
-    Err(Problem::new(409, "busy", "the org is changing too fast; try again"))
+    Err(Problem::new(
+        409,
+        "busy",
+        "the org is changing too fast; try again",
+    ))
 }
 
 // --- Checks ---
@@ -605,6 +912,8 @@ async fn check(app: &App, req: &mut Request, caller: &Caller, batch: bool) -> Re
         checks: Vec<One>,
         #[serde(default)]
         min_version: Option<i64>,
+        #[serde(default = "yes")]
+        reasons: bool,
     }
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -613,24 +922,65 @@ async fn check(app: &App, req: &mut Request, caller: &Caller, batch: bool) -> Re
         permission: String,
         #[serde(default)]
         min_version: Option<i64>,
+        #[serde(default = "yes")]
+        reasons: bool,
     }
-    let (checks, min_version) = if batch {
+    let (checks, min_version, reasons) = if batch {
         let many: Many = read_json(req, BODY_LIMIT).await?;
         if many.checks.len() > 1000 {
             return Err(Problem::field("checks", "at most 1000 checks per batch"));
         }
-        (many.checks, many.min_version)
+        (many.checks, many.min_version, many.reasons)
     } else {
         let one: Single = read_json(req, BODY_LIMIT).await?;
-        (vec![One { user_id: one.user_id, permission: one.permission }], one.min_version)
+        (
+            vec![One {
+                user_id: one.user_id,
+                permission: one.permission,
+            }],
+            one.min_version,
+            one.reasons,
+        )
     };
+    let others = checks.iter().any(|c| c.user_id != caller.user_id.as_str());
+    // Decisions without reasons come from the index in KV when it is recent enough.
+    if !reasons {
+        if let Some(kv) = &app.kv {
+            if let Some((version, index)) = edge::index(kv, &caller.org_id, min_version).await {
+                if others && !index.check(caller.user_id.as_str(), "users:read") {
+                    return Err(Problem::new(
+                        403,
+                        "forbidden",
+                        format!(
+                            "`{}` is not allowed `users:read`, which checking others needs",
+                            caller.user_id
+                        ),
+                    ));
+                }
+                let results: Vec<Value> = checks
+                    .iter()
+                    .map(|c| {
+                        let allowed = index.check(&c.user_id, &c.permission);
+                        json!({
+                            "user_id": c.user_id,
+                            "permission": c.permission,
+                            "decision": if allowed { "allow" } else { "deny" },
+                        })
+                    })
+                    .collect();
+                return check_response(results, version, batch, "kv");
+            }
+        }
+    }
     let mut session = store::open(&app.db, &caller.org_id).await?;
     let loaded = session.loaded()?;
     // The session reads the version from D1, so every answer is at least that fresh.
     if min_version.is_some_and(|v| v > loaded.version) {
-        return Err(Problem::field("min_version", "newer than any version of this org"));
+        return Err(Problem::field(
+            "min_version",
+            "newer than any version of this org",
+        ));
     }
-    let others = checks.iter().any(|c| c.user_id != caller.user_id.as_str());
     if others {
         require(&loaded.org, caller, "users:read")?;
     } else if loaded.org.user(caller.user_id.as_str()).is_none() {
@@ -646,15 +996,23 @@ async fn check(app: &App, req: &mut Request, caller: &Caller, batch: bool) -> Re
             value
         })
         .collect();
-    let version = loaded.version;
+    check_response(results, loaded.version, batch, "d1")
+}
+
+fn check_response(results: Vec<Value>, version: i64, batch: bool, source: &str) -> Reply {
     let body = if batch {
-        json!({"results": results, "version": version})
+        json!({"results": results, "version": version, "source": source})
     } else {
         let mut one = results.into_iter().next().unwrap_or(Value::Null);
         one["version"] = json!(version);
+        one["source"] = json!(source);
         one
     };
     json_response(200, &body, Some(version))
+}
+
+fn yes() -> bool {
+    true
 }
 
 // --- Audit, export, import ---
@@ -676,7 +1034,10 @@ async fn audit(app: &App, req: &Request, caller: &Caller) -> Reply {
                 let parsed = value
                     .split_once('.')
                     .and_then(|(v, s)| Some((v.parse::<i64>().ok()?, s.parse::<i64>().ok()?)));
-                before = Some(parsed.ok_or_else(|| Problem::field("cursor", "not a cursor this API issued"))?);
+                before = Some(
+                    parsed
+                        .ok_or_else(|| Problem::field("cursor", "not a cursor this API issued"))?,
+                );
             }
             other => return Err(Problem::field(other, "unknown query parameter")),
         }
@@ -709,7 +1070,10 @@ async fn audit(app: &App, req: &Request, caller: &Caller) -> Reply {
     .await?
     .results()?;
     let more = rows.len() as i64 > limit;
-    let parse = |t: &Option<String>| t.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok());
+    let parse = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+    };
     let entries: Vec<Value> = rows
         .iter()
         .take(limit as usize)
@@ -728,7 +1092,8 @@ async fn audit(app: &App, req: &Request, caller: &Caller) -> Reply {
         })
         .collect();
     let next = if more {
-        rows.get(limit as usize - 1).map(|r| format!("{}.{}", r.version as i64, r.seq as i64))
+        rows.get(limit as usize - 1)
+            .map(|r| format!("{}.{}", r.version as i64, r.seq as i64))
     } else {
         None
     };
@@ -738,12 +1103,18 @@ async fn audit(app: &App, req: &Request, caller: &Caller) -> Reply {
 /// Whether the caller holds every permission in the catalog (the owner's reach): whole-org
 /// export and import can grant or reveal anything, so they need it all.
 fn require_everything(org: &Org, caller: &Caller) -> Result<(), Problem> {
-    let user = org.user(caller.user_id.as_str()).ok_or_else(Problem::not_found)?;
+    let user = org
+        .user(caller.user_id.as_str())
+        .ok_or_else(Problem::not_found)?;
     let granted = org.granted_permissions(user);
     let missing = org.permission_keys().find(|p| !granted.contains(p));
     match (user.status, missing) {
         (Status::Active, None) => Ok(()),
-        _ => Err(Problem::new(403, "forbidden", "export and import need every permission (an owner)")),
+        _ => Err(Problem::new(
+            403,
+            "forbidden",
+            "export and import need every permission (an owner)",
+        )),
     }
 }
 
@@ -775,13 +1146,21 @@ async fn import(app: &App, req: &mut Request, caller: &Caller) -> Reply {
     let loaded = session.loaded()?;
     require_everything(&loaded.org, caller)?;
     if expected.is_some_and(|e| e != loaded.version) {
-        return Err(Problem::new(412, "version_mismatch", "the org changed; fetch it and retry"));
+        return Err(Problem::new(
+            412,
+            "version_mismatch",
+            "the org changed; fetch it and retry",
+        ));
     }
     // The importer must stay an owner in what they import, or they could lock everyone out.
     if !org.active_owners().any(|u| u.id == caller.user_id) {
-        return Err(Problem::field("users", "the importing user must be an active owner in the document"));
+        return Err(Problem::field(
+            "users",
+            "the importing user must be an active owner in the document",
+        ));
     }
     let version = store::write_org(&app.db, &org, Some(loaded.version)).await?;
+    app.publish(&org, version);
     *loaded = store::Loaded::new(version, org);
     json_response(200, &json!({"version": version}), Some(version))
 }
@@ -792,13 +1171,20 @@ async fn create_org(app: &App, req: &mut Request) -> Reply {
     let secret = var(&app.env, "ROSTER_PROVISIONING_SECRET")
         .ok_or_else(|| Problem::new(403, "forbidden", "org creation is not enabled here"))?;
     if !constant_time_eq(token.as_bytes(), secret.as_bytes()) {
-        return Err(Problem::unauthorized("org creation needs the provisioning secret"));
+        return Err(Problem::unauthorized(
+            "org creation needs the provisioning secret",
+        ));
     }
     let bytes = read_body(req, DOCUMENT_LIMIT).await?;
     let text = std::str::from_utf8(&bytes).map_err(|_| Problem::field("body", "not UTF-8"))?;
     let org = Org::from_json(text)?;
     let version = store::write_org(&app.db, &org, None).await?;
-    json_response(201, &json!({"id": org.id(), "version": version}), Some(version))
+    app.publish(&org, version);
+    json_response(
+        201,
+        &json!({"id": org.id(), "version": version}),
+        Some(version),
+    )
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -844,7 +1230,11 @@ async fn create_api_key(app: &App, req: &mut Request, caller: &Caller) -> Reply 
     }
     // A key acts as a person; a key can't mint keys that outlive that person's own access.
     if matches!(caller.via, Via::ApiKey(_)) {
-        return Err(Problem::new(403, "forbidden", "API keys are created with a person's credential"));
+        return Err(Problem::new(
+            403,
+            "forbidden",
+            "API keys are created with a person's credential",
+        ));
     }
     let mut entropy = roster_engine::SystemEntropy;
     let (secret, _) = roster_engine::token::new_token(&mut entropy).map_err(Problem::internal)?;
@@ -876,7 +1266,11 @@ async fn revoke_api_key(app: &App, caller: &Caller, id: &str) -> Reply {
     let result = prepare(
         &app.db,
         "UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
-        &[sql_text(&caller.org_id), sql_text(id), sql_text(&app.now.to_string())],
+        &[
+            sql_text(&caller.org_id),
+            sql_text(id),
+            sql_text(&app.now.to_string()),
+        ],
     )?
     .run()
     .await?;

@@ -6,8 +6,8 @@
 //! who created them, so they can never do more than that member can at the time of the call.
 
 use hmac::{Hmac, Mac};
-use roster_engine::token::{base64url_decode, TokenHash};
 use roster_engine::text::UserId;
+use roster_engine::token::{base64url_decode, TokenHash};
 use roster_engine::{Actor, Timestamp};
 use serde::Deserialize;
 use sha2::Sha256;
@@ -50,12 +50,17 @@ pub struct JwtConfig {
 
 /// The token from `Authorization: Bearer …`.
 pub fn bearer(header: Option<String>) -> Result<String, Problem> {
-    let header = header.ok_or_else(|| Problem::unauthorized("send `Authorization: Bearer <token>`"))?;
+    let header =
+        header.ok_or_else(|| Problem::unauthorized("send `Authorization: Bearer <token>`"))?;
     match header.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(token.trim().to_owned())
         }
-        _ => Err(Problem::unauthorized("the Authorization header must be `Bearer <token>`")),
+        _ => Err(Problem::unauthorized(
+            "the Authorization header must be `Bearer <token>`",
+        )),
     }
 }
 
@@ -90,7 +95,9 @@ pub fn verify_jwt(
 ) -> Result<(String, UserId), Problem> {
     let invalid = |why: &str| Problem::unauthorized(&format!("invalid token: {why}"));
     if config.secret.len() < 32 {
-        return Err(Problem::internal("JWT_SECRET is missing or shorter than 32 bytes"));
+        return Err(Problem::internal(
+            "JWT_SECRET is missing or shorter than 32 bytes",
+        ));
     }
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
@@ -109,7 +116,8 @@ pub fn verify_jwt(
     let mut mac = Hmac::<Sha256>::new_from_slice(config.secret.as_bytes())
         .map_err(|_| Problem::internal("bad JWT_SECRET"))?;
     mac.update(token[..header_and_payload_len(token)].as_bytes());
-    mac.verify_slice(&signature).map_err(|_| invalid("bad signature"))?;
+    mac.verify_slice(&signature)
+        .map_err(|_| invalid("bad signature"))?;
 
     let claims: Claims = base64url_decode(payload)
         .and_then(|b| serde_json::from_slice(&b).ok())

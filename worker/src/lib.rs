@@ -3,10 +3,12 @@
 //! has loaded, by version.
 //!
 //! `api` routes and handles requests, `auth` checks credentials, `store` reads and writes D1,
-//! `views` shapes responses, `problem` shapes errors, `openapi` describes it all.
+//! `edge` keeps compiled check indexes in KV, `views` shapes responses, `problem` shapes
+//! errors, `openapi` describes it all.
 
 mod api;
 mod auth;
+mod edge;
 mod openapi;
 mod problem;
 mod store;
@@ -15,6 +17,6 @@ mod views;
 use worker::{event, Context, Env, Request, Response, Result};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Ok(api::handle(req, env).await)
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    Ok(api::handle(req, env, ctx).await)
 }

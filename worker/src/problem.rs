@@ -19,7 +19,12 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: u16, code: &'static str, detail: impl Into<String>) -> Problem {
-        Problem { status, code, detail: detail.into(), fields: Vec::new() }
+        Problem {
+            status,
+            code,
+            detail: detail.into(),
+            fields: Vec::new(),
+        }
     }
 
     /// A request field is invalid.
@@ -46,7 +51,11 @@ impl Problem {
     /// A failure of ours. The cause is logged; the client only learns that it happened.
     pub fn internal(cause: impl std::fmt::Display) -> Problem {
         console_error!("internal error: {cause}");
-        Problem::new(500, "internal", "the server failed; the change was not made")
+        Problem::new(
+            500,
+            "internal",
+            "the server failed; the change was not made",
+        )
     }
 
     fn title(&self) -> &'static str {

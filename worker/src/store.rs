@@ -13,13 +13,10 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use futures_util::lock::{Mutex, MutexGuard};
 use roster_engine::command::TargetKind;
-use roster_engine::{
-    AccessIndex, Command, Context, Org, OrgDocument, Outcome, SystemEntropy, Timestamp,
-};
+use roster_engine::{Command, Context, Org, OrgDocument, Outcome, SystemEntropy, Timestamp};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::wasm_bindgen::JsValue;
@@ -27,29 +24,16 @@ use worker::{D1Database, D1PreparedStatement};
 
 use crate::problem::Problem;
 
-/// An org loaded at a version, and its check index once built.
+/// An org loaded at a version.
 pub struct Loaded {
     pub version: i64,
     pub org: Org,
-    index: Option<Rc<AccessIndex>>,
 }
 
 impl Loaded {
     /// A freshly loaded (or imported) org at `version`.
     pub fn new(version: i64, org: Org) -> Loaded {
-        Loaded { version, org, index: None }
-    }
-
-    /// The compiled check index, built on first use after each change.
-    pub fn index(&mut self) -> Rc<AccessIndex> {
-        match &self.index {
-            Some(index) => index.clone(),
-            None => {
-                let index = Rc::new(AccessIndex::build(&self.org));
-                self.index = Some(index.clone());
-                index
-            }
-        }
+        Loaded { version, org }
     }
 }
 
@@ -82,7 +66,11 @@ pub fn int(value: i64) -> JsValue {
 }
 
 /// A prepared statement with its arguments bound.
-pub fn statement(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, Problem> {
+pub fn statement(
+    db: &D1Database,
+    sql: &str,
+    args: &[JsValue],
+) -> Result<D1PreparedStatement, Problem> {
     db.prepare(sql).bind(args).map_err(Problem::from)
 }
 
@@ -93,9 +81,13 @@ struct VersionRow {
 
 /// The org's current version, or 404 when there is no such org.
 pub async fn current_version(db: &D1Database, org_id: &str) -> Result<i64, Problem> {
-    let row: Option<VersionRow> = statement(db, "SELECT version FROM orgs WHERE id = ?1", &[text(org_id)])?
-        .first(None)
-        .await?;
+    let row: Option<VersionRow> = statement(
+        db,
+        "SELECT version FROM orgs WHERE id = ?1",
+        &[text(org_id)],
+    )?
+    .first(None)
+    .await?;
     row.map(|r| r.version as i64).ok_or_else(Problem::not_found)
 }
 
@@ -131,7 +123,9 @@ async fn load(db: &D1Database, org_id: &str) -> Result<Loaded, Problem> {
         .collect::<Result<Vec<_>, _>>()?;
     let results = db.batch(statements).await?;
     let rows = |i: usize| -> Result<Vec<Value>, Problem> {
-        let result = results.get(i).ok_or_else(|| Problem::internal("short batch result"))?;
+        let result = results
+            .get(i)
+            .ok_or_else(|| Problem::internal("short batch result"))?;
         result
             .results::<DataRow>()?
             .into_iter()
@@ -164,7 +158,10 @@ async fn load(db: &D1Database, org_id: &str) -> Result<Loaded, Problem> {
     let document: OrgDocument = serde_json::from_value(document).map_err(Problem::internal)?;
     // What D1 holds was written by the engine; failing its checks now means corruption.
     let org = Org::from_document(document).map_err(Problem::internal)?;
-    Ok(Loaded { version: head.version as i64, org, index: None })
+    Ok(Loaded {
+        version: head.version as i64,
+        org,
+    })
 }
 
 /// A locked, current org for one request. Dropping it lets the next request in.
@@ -174,7 +171,9 @@ pub struct Session {
 
 impl Session {
     pub fn loaded(&mut self) -> Result<&mut Loaded, Problem> {
-        self.guard.as_mut().ok_or_else(|| Problem::internal("session without an org"))
+        self.guard
+            .as_mut()
+            .ok_or_else(|| Problem::internal("session without an org"))
     }
 }
 
@@ -209,7 +208,11 @@ pub async fn execute(
 ) -> Result<(Outcome, i64), WriteError> {
     let loaded = session.loaded().map_err(WriteError::Problem)?;
     let mut entropy = SystemEntropy;
-    let mut ctx = Context { actor, now, entropy: &mut entropy };
+    let mut ctx = Context {
+        actor,
+        now,
+        entropy: &mut entropy,
+    };
     let outcome = loaded
         .org
         .execute(&mut ctx, command)
@@ -229,13 +232,13 @@ pub async fn execute(
         Ok(_) => {
             let loaded = session.loaded().map_err(WriteError::Problem)?;
             loaded.version = version + 1;
-            loaded.index = None;
             Ok((outcome, version + 1))
         }
         Err(e) => {
             *session.guard = None;
             let message = e.to_string();
-            if message.contains("version_guard") || message.contains("CHECK constraint failed: ok") {
+            if message.contains("version_guard") || message.contains("CHECK constraint failed: ok")
+            {
                 Err(WriteError::Conflict)
             } else if message.contains("seats_exhausted") {
                 Err(WriteError::Problem(Problem::new(
@@ -244,7 +247,11 @@ pub async fn execute(
                     "no free seat: every purchased seat is held",
                 )))
             } else if message.contains("UNIQUE constraint failed: users.org_id, users.email") {
-                Err(WriteError::Problem(Problem::new(409, "email_taken", "that email is already a member")))
+                Err(WriteError::Problem(Problem::new(
+                    409,
+                    "email_taken",
+                    "that email is already a member",
+                )))
             } else {
                 Err(WriteError::Problem(Problem::internal(message)))
             }
@@ -297,8 +304,14 @@ fn write_statements(
                 text(&actor),
                 text(kind.as_str().unwrap_or("unknown")),
                 text(&event.target_id),
-                event.before.as_ref().map_or(JsValue::NULL, |v| text(&v.to_string())),
-                event.after.as_ref().map_or(JsValue::NULL, |v| text(&v.to_string())),
+                event
+                    .before
+                    .as_ref()
+                    .map_or(JsValue::NULL, |v| text(&v.to_string())),
+                event
+                    .after
+                    .as_ref()
+                    .map_or(JsValue::NULL, |v| text(&v.to_string())),
             ],
         )?);
     }
@@ -340,7 +353,9 @@ fn record_statement(
     };
     match kind {
         TargetKind::User => {
-            let user = org.user(id).ok_or_else(|| Problem::internal("user vanished"))?;
+            let user = org
+                .user(id)
+                .ok_or_else(|| Problem::internal("user vanished"))?;
             statement(
                 db,
                 "INSERT INTO users (org_id, id, email, status, seat, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
@@ -357,7 +372,9 @@ fn record_statement(
             )
         }
         TargetKind::Invitation => {
-            let invitation = org.invitation(id).ok_or_else(|| Problem::internal("invitation vanished"))?;
+            let invitation = org
+                .invitation(id)
+                .ok_or_else(|| Problem::internal("invitation vanished"))?;
             let state = serde_json::to_value(invitation.state).map_err(Problem::internal)?;
             statement(
                 db,
@@ -388,7 +405,9 @@ fn record_statement(
             &[org_id, key, text(&data)],
         ),
         TargetKind::Device => {
-            let device = org.device(id).ok_or_else(|| Problem::internal("device vanished"))?;
+            let device = org
+                .device(id)
+                .ok_or_else(|| Problem::internal("device vanished"))?;
             statement(
                 db,
                 "INSERT INTO devices (org_id, id, user_id, data) VALUES (?1, ?2, ?3, ?4) \
@@ -405,7 +424,11 @@ fn json_text<T: serde::Serialize>(record: &T) -> String {
 }
 
 /// Writes a whole org (a new one, or replacing one on import) in one batch.
-pub async fn write_org(db: &D1Database, org: &Org, replace_version: Option<i64>) -> Result<i64, Problem> {
+pub async fn write_org(
+    db: &D1Database,
+    org: &Org,
+    replace_version: Option<i64>,
+) -> Result<i64, Problem> {
     let doc = org.to_document();
     let org_id = org.id().as_str();
     let mut out = Vec::new();
@@ -417,7 +440,11 @@ pub async fn write_org(db: &D1Database, org: &Org, replace_version: Option<i64>)
                 &[text(org_id), int(v)],
             )?);
             for table in ["devices", "invitations", "users", "org_groups", "roles"] {
-                out.push(statement(db, &format!("DELETE FROM {table} WHERE org_id = ?1"), &[text(org_id)])?);
+                out.push(statement(
+                    db,
+                    &format!("DELETE FROM {table} WHERE org_id = ?1"),
+                    &[text(org_id)],
+                )?);
             }
             out.push(statement(
                 db,
@@ -450,28 +477,73 @@ pub async fn write_org(db: &D1Database, org: &Org, replace_version: Option<i64>)
         }
     };
     for role in &doc.roles {
-        out.push(record_statement(db, org, TargetKind::Role, role.key.as_str(), Some(json_text(role)))?);
+        out.push(record_statement(
+            db,
+            org,
+            TargetKind::Role,
+            role.key.as_str(),
+            Some(json_text(role)),
+        )?);
     }
     for group in &doc.groups {
-        out.push(record_statement(db, org, TargetKind::Group, group.key.as_str(), Some(json_text(group)))?);
+        out.push(record_statement(
+            db,
+            org,
+            TargetKind::Group,
+            group.key.as_str(),
+            Some(json_text(group)),
+        )?);
     }
     // Users without seats first, so the seat triggers count only what is already written.
-    for user in doc.users.iter().filter(|u| !u.seat).chain(doc.users.iter().filter(|u| u.seat)) {
-        out.push(record_statement(db, org, TargetKind::User, user.id.as_str(), Some(json_text(user)))?);
+    for user in doc
+        .users
+        .iter()
+        .filter(|u| !u.seat)
+        .chain(doc.users.iter().filter(|u| u.seat))
+    {
+        out.push(record_statement(
+            db,
+            org,
+            TargetKind::User,
+            user.id.as_str(),
+            Some(json_text(user)),
+        )?);
     }
     for invitation in &doc.invitations {
         let data = json_text(invitation);
-        out.push(record_statement(db, org, TargetKind::Invitation, invitation.id.as_str(), Some(data))?);
+        out.push(record_statement(
+            db,
+            org,
+            TargetKind::Invitation,
+            invitation.id.as_str(),
+            Some(data),
+        )?);
     }
     for device in &doc.devices {
-        out.push(record_statement(db, org, TargetKind::Device, device.id.as_str(), Some(json_text(device)))?);
+        out.push(record_statement(
+            db,
+            org,
+            TargetKind::Device,
+            device.id.as_str(),
+            Some(json_text(device)),
+        )?);
     }
     db.batch(out).await.map_err(|e| {
         let message = e.to_string();
         if message.contains("UNIQUE constraint failed: orgs.id") {
-            Problem::new(409, "already_exists", format!("org `{org_id}` already exists"))
-        } else if message.contains("version_guard") || message.contains("CHECK constraint failed: ok") {
-            Problem::new(412, "version_mismatch", "the org changed meanwhile; fetch it and retry")
+            Problem::new(
+                409,
+                "already_exists",
+                format!("org `{org_id}` already exists"),
+            )
+        } else if message.contains("version_guard")
+            || message.contains("CHECK constraint failed: ok")
+        {
+            Problem::new(
+                412,
+                "version_mismatch",
+                "the org changed meanwhile; fetch it and retry",
+            )
         } else {
             Problem::internal(message)
         }
@@ -494,5 +566,3 @@ pub async fn org_of_token(db: &D1Database, token_hash: &str) -> Result<Option<St
     .await?;
     Ok(row.map(|r| r.org_id))
 }
-
-

@@ -14,7 +14,10 @@ pub fn user(org: &Org, user: &User, now: Timestamp) -> Value {
         .map(|g| serde_json::to_value(g).unwrap_or(Value::Null))
         .collect();
     value["roles_held"] = Value::Array(held);
-    value["devices"] = json!(org.devices_of(user.id.as_str()).filter(|d| d.revoked_at.is_none()).count());
+    value["devices"] = json!(org
+        .devices_of(user.id.as_str())
+        .filter(|d| d.revoked_at.is_none())
+        .count());
     if let Some(invitation) = org
         .invitations()
         .find(|i| i.user_id == user.id && i.state == roster_engine::InvitationState::Pending)
@@ -64,10 +67,14 @@ pub fn permissions(org: &Org) -> Value {
 }
 
 pub fn group(org: &Org, key: &str) -> Value {
-    let Some(group) = org.group(key) else { return Value::Null };
+    let Some(group) = org.group(key) else {
+        return Value::Null;
+    };
     let mut value = serde_json::to_value(group).unwrap_or(Value::Null);
-    value["members"] = json!(org.members_of(key).map(|u| u.id.as_str()).collect::<Vec<_>>());
+    value["members"] = json!(org
+        .members_of(key)
+        .map(|u| u.id.as_str())
+        .collect::<Vec<_>>());
     value["permissions"] = json!(org.group_permissions(key));
     value
 }
-

@@ -161,8 +161,121 @@ impl AccessIndex {
     }
 }
 
+/// The first bytes of a serialised index, with its format version.
+const MAGIC: &[u8; 4] = b"RIX1";
+
+impl AccessIndex {
+    /// The index as bytes, for a cache such as KV: a header, the user ids and permission
+    /// keys (each length-prefixed), then the bits.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let strings: usize = self
+            .user_ids
+            .iter()
+            .chain(&self.permission_keys)
+            .map(|s| s.len() + 2)
+            .sum();
+        let mut out = Vec::with_capacity(16 + strings + self.allowed.len() * 8);
+        out.extend_from_slice(MAGIC);
+        for n in [self.words, self.user_ids.len(), self.permission_keys.len()] {
+            out.extend_from_slice(&(n as u32).to_le_bytes());
+        }
+        for s in self.user_ids.iter().chain(&self.permission_keys) {
+            out.extend_from_slice(&(s.len() as u16).to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
+        }
+        for word in &self.allowed {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads what [`AccessIndex::to_bytes`] wrote; `None` for anything else.
+    pub fn from_bytes(bytes: &[u8]) -> Option<AccessIndex> {
+        let mut input = Reader(bytes.strip_prefix(MAGIC)?);
+        let words = input.number()?;
+        let n_users = input.number()?;
+        let n_permissions = input.number()?;
+        if words != n_permissions.div_ceil(64).max(1) {
+            return None;
+        }
+        // Capacities are capped so a lying header can't ask for a huge allocation.
+        let mut user_ids = Vec::with_capacity(n_users.min(1 << 20));
+        for _ in 0..n_users {
+            user_ids.push(input.string()?);
+        }
+        let mut permission_keys = Vec::with_capacity(n_permissions.min(1 << 16));
+        for _ in 0..n_permissions {
+            permission_keys.push(input.string()?);
+        }
+        let count = n_users.checked_mul(words)?;
+        let mut allowed = Vec::with_capacity(count.min(1 << 24));
+        for _ in 0..count {
+            allowed.push(u64::from_le_bytes(input.take(8)?.try_into().ok()?));
+        }
+        if !input.0.is_empty() {
+            return None;
+        }
+        let users = user_ids.iter().cloned().zip(0u32..).collect();
+        let permissions = permission_keys.iter().cloned().zip(0u32..).collect();
+        Some(AccessIndex {
+            users,
+            user_ids,
+            permissions,
+            permission_keys,
+            words,
+            allowed,
+        })
+    }
+}
+
+/// Reads the serialised index front to back.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, tail) = self.0.split_at_checked(n)?;
+        self.0 = tail;
+        Some(head)
+    }
+
+    fn number(&mut self) -> Option<usize> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
+    }
+
+    fn string(&mut self) -> Option<Box<str>> {
+        let len = u16::from_le_bytes(self.take(2)?.try_into().ok()?) as usize;
+        std::str::from_utf8(self.take(len)?).ok().map(Box::from)
+    }
+}
+
 fn or_into(target: &mut [u64], bits: &[u64]) {
     for (t, b) in target.iter_mut().zip(bits) {
         *t |= b;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+
+    #[test]
+    fn an_index_survives_its_bytes() {
+        let org = demo::generate(&demo::DemoSpec::small(60, 3));
+        let index = AccessIndex::build(&org);
+        let bytes = index.to_bytes();
+        let back = AccessIndex::from_bytes(&bytes).expect("reads its own bytes");
+        for user in org.users() {
+            for permission in org.permission_keys() {
+                let id = user.id.as_str();
+                assert_eq!(back.check(id, permission), index.check(id, permission));
+            }
+        }
+        assert!(AccessIndex::from_bytes(&bytes[..bytes.len() - 1]).is_none());
+        assert!(AccessIndex::from_bytes(b"RIX1").is_none());
+        assert!(AccessIndex::from_bytes(b"nope").is_none());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(AccessIndex::from_bytes(&longer).is_none());
     }
 }

@@ -1,0 +1,100 @@
+//! KV: what makes checks fast at the edge. After each change the org's compiled check index
+//! is written under its version, then a pointer to the newest version.
+//!
+//! How stale a KV read can be: KV is eventually consistent, so another location may see the
+//! previous pointer for up to about 60 seconds after a change. A caller that needs its own
+//! write reflected sends `min_version` (the version its write returned, also the ETag);
+//! when KV's pointer is older, the check falls back to D1, which is always current.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use roster_engine::{AccessIndex, Org};
+use worker::{console_error, KvStore};
+
+/// How long an index stays in KV after a newer version replaced it.
+const INDEX_TTL_SECONDS: u64 = 24 * 60 * 60;
+
+fn version_key(org_id: &str) -> String {
+    format!("org/{org_id}/version")
+}
+
+fn index_key(org_id: &str, version: i64) -> String {
+    format!("org/{org_id}/index/{version}")
+}
+
+thread_local! {
+    /// Indexes this isolate has read from KV, by org, with their version.
+    static INDEXES: RefCell<HashMap<String, (i64, Rc<AccessIndex>)>> = RefCell::new(HashMap::new());
+}
+
+/// Compiles the org's index now and returns the work of storing it, to run after the
+/// response (`Context::wait_until`). The index goes first, then the pointer, so a reader
+/// never finds a pointer without its index.
+pub fn publish(
+    kv: &KvStore,
+    org: &Org,
+    version: i64,
+) -> impl std::future::Future<Output = ()> + 'static {
+    let index = AccessIndex::build(org);
+    let bytes = index.to_bytes();
+    let org_id = org.id().as_str().to_owned();
+    INDEXES.with(|m| {
+        m.borrow_mut()
+            .insert(org_id.clone(), (version, Rc::new(index)))
+    });
+    let kv = kv.clone();
+    async move {
+        let stored = match kv.put_bytes(&index_key(&org_id, version), &bytes) {
+            Ok(put) => put.expiration_ttl(INDEX_TTL_SECONDS).execute().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = stored {
+            console_error!("KV: storing the index of {org_id} v{version} failed: {e}");
+            return;
+        }
+        let pointer = match kv.put(&version_key(&org_id), version.to_string()) {
+            Ok(put) => put.execute().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = pointer {
+            console_error!("KV: storing the version of {org_id} failed: {e}");
+        }
+    }
+}
+
+/// The newest index KV has for the org, at least `min_version` if given; `None` when KV has
+/// nothing that recent (the caller then asks D1).
+pub async fn index(
+    kv: &KvStore,
+    org_id: &str,
+    min_version: Option<i64>,
+) -> Option<(i64, Rc<AccessIndex>)> {
+    let version: i64 = kv
+        .get(&version_key(org_id))
+        .text()
+        .await
+        .ok()??
+        .parse()
+        .ok()?;
+    if min_version.is_some_and(|m| m > version) {
+        return None;
+    }
+    let cached = INDEXES.with(|m| {
+        m.borrow()
+            .get(org_id)
+            .filter(|(v, _)| *v == version)
+            .cloned()
+    });
+    if cached.is_some() {
+        return cached;
+    }
+    let bytes = kv.get(&index_key(org_id, version)).bytes().await.ok()??;
+    let index = Rc::new(AccessIndex::from_bytes(&bytes)?);
+    INDEXES.with(|m| {
+        m.borrow_mut()
+            .insert(org_id.to_owned(), (version, index.clone()))
+    });
+    Some((version, index))
+}
