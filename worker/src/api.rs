@@ -32,6 +32,24 @@ pub struct App {
 }
 
 impl App {
+    /// Where invitation links point; the token follows in the fragment.
+    fn accept_base(&self) -> String {
+        var(&self.env, "INVITE_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8787/accept".into())
+    }
+
+    /// Delivers due invitation emails after the response, when a webhook is configured.
+    fn deliver_outbox(&self) {
+        if let (Some(url), Some(secret)) = (
+            var(&self.env, "WEBHOOK_URL"),
+            var(&self.env, "WEBHOOK_SECRET"),
+        ) {
+            if let Ok(db) = self.env.d1("DB") {
+                self.ctx
+                    .wait_until(crate::outbox::deliver(db, url, secret, self.now));
+            }
+        }
+    }
+
     /// After a change at `version`: compile the index now, store it in KV after the response.
     fn publish(&self, org: &Org, version: i64) {
         if let Some(kv) = &self.kv {
@@ -61,6 +79,16 @@ pub async fn handle(req: Request, env: Env, ctx: worker::Context) -> Response {
         Ok(response) => response,
         Err(problem) => problem.into_response(),
     }
+}
+
+/// Delivers due outbox messages (the cron trigger's work).
+pub async fn deliver_due(env: Env) {
+    let (Some(url), Some(secret)) = (var(&env, "WEBHOOK_URL"), var(&env, "WEBHOOK_SECRET")) else {
+        return;
+    };
+    let Ok(db) = env.d1("DB") else { return };
+    let now = Timestamp::from_unix_seconds((Date::now().as_millis() / 1000) as i64);
+    crate::outbox::deliver(db, url, secret, now).await;
 }
 
 async fn route(app: &App, mut req: Request) -> Reply {
@@ -701,10 +729,23 @@ async fn run(
         {
             return Err(Problem::not_found());
         }
-        match store::execute(&app.db, &mut session, caller.actor(), command, app.now).await {
+        let base = app.accept_base();
+        match store::execute(
+            &app.db,
+            &mut session,
+            caller.actor(),
+            command,
+            app.now,
+            &base,
+        )
+        .await
+        {
             Ok((outcome, version)) => {
                 if !outcome.events.is_empty() {
                     app.publish(&session.loaded()?.org, version);
+                }
+                if !outcome.tokens.is_empty() {
+                    app.deliver_outbox();
                 }
                 return Ok((outcome, version));
             }
@@ -863,15 +904,9 @@ async fn accept(app: &App, req: &mut Request) -> Reply {
     )?;
     for _ in 0..WRITE_ATTEMPTS {
         let mut session = store::open(&app.db, &org_id).await?;
-        match store::execute(
-            &app.db,
-            &mut session,
-            roster_engine::Actor::System,
-            &command,
-            app.now,
-        )
-        .await
-        {
+        let base = app.accept_base();
+        let actor = roster_engine::Actor::System;
+        match store::execute(&app.db, &mut session, actor, &command, app.now, &base).await {
             Ok((outcome, version)) => {
                 app.publish(&session.loaded()?.org, version);
                 let user_id = outcome

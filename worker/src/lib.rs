@@ -10,13 +10,20 @@ mod api;
 mod auth;
 mod edge;
 mod openapi;
+mod outbox;
 mod problem;
 mod store;
 mod views;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(api::handle(req, env, ctx).await)
+}
+
+/// The cron trigger: retries invitation emails whose delivery failed.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    api::deliver_due(env).await;
 }

@@ -205,6 +205,7 @@ pub async fn execute(
     actor: roster_engine::Actor,
     command: &Command,
     now: Timestamp,
+    accept_base: &str,
 ) -> Result<(Outcome, i64), WriteError> {
     let loaded = session.loaded().map_err(WriteError::Problem)?;
     let mut entropy = SystemEntropy;
@@ -221,7 +222,17 @@ pub async fn execute(
         return Ok((outcome, loaded.version));
     }
     let version = loaded.version;
-    let statements = match write_statements(db, &loaded.org, version, &outcome) {
+    let statements = write_statements(db, &loaded.org, version, &outcome).and_then(|mut s| {
+        s.extend(crate::outbox::statements(
+            db,
+            &loaded.org,
+            &outcome.tokens,
+            accept_base,
+            now,
+        )?);
+        Ok(s)
+    });
+    let statements = match statements {
         Ok(s) => s,
         Err(p) => {
             *session.guard = None;
