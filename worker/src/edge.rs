@@ -2,9 +2,11 @@
 //! is written under its version, then a pointer to the newest version.
 //!
 //! How stale a KV read can be: KV is eventually consistent, so another location may see the
-//! previous pointer for up to about 60 seconds after a change. A caller that needs its own
-//! write reflected sends `min_version` (the version its write returned, also the ETag);
-//! when KV's pointer is older, the check falls back to D1, which is always current.
+//! previous pointer for up to about 60 seconds after a change, and an isolate reuses a
+//! pointer it read for [`POINTER_TTL_MS`] more. A caller that needs its own write reflected
+//! sends `min_version` (the version its write returned, also the ETag); when the pointer is
+//! older, the check falls back to D1, which is always current. Writes made in this isolate
+//! are seen at once.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -12,6 +14,10 @@ use std::rc::Rc;
 
 use roster_engine::{AccessIndex, Org};
 use worker::{console_error, KvStore};
+
+/// How long an isolate trusts a version pointer it read from KV before reading it again. Small
+/// beside KV's own propagation delay, and it spares hot checks any I/O.
+pub const POINTER_TTL_MS: u64 = 2_000;
 
 /// How long an index stays in KV after a newer version replaced it.
 const INDEX_TTL_SECONDS: u64 = 24 * 60 * 60;
@@ -25,8 +31,21 @@ fn index_key(org_id: &str, version: i64) -> String {
 }
 
 thread_local! {
-    /// Indexes this isolate has read from KV, by org, with their version.
+    /// Indexes this isolate has read from KV or built itself, by org, with their version.
     static INDEXES: RefCell<HashMap<String, (i64, Rc<AccessIndex>)>> = RefCell::new(HashMap::new());
+    /// The newest version this isolate knows of, by org, and when it learned it (ms).
+    static POINTERS: RefCell<HashMap<String, (i64, u64)>> = RefCell::new(HashMap::new());
+}
+
+fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}
+
+fn remember_pointer(org_id: &str, version: i64) {
+    POINTERS.with(|m| {
+        m.borrow_mut()
+            .insert(org_id.to_owned(), (version, now_ms()))
+    });
 }
 
 /// Compiles the org's index now and returns the work of storing it, to run after the
@@ -71,13 +90,26 @@ pub async fn index(
     org_id: &str,
     min_version: Option<i64>,
 ) -> Option<(i64, Rc<AccessIndex>)> {
-    let version: i64 = kv
-        .get(&version_key(org_id))
-        .text()
-        .await
-        .ok()??
-        .parse()
-        .ok()?;
+    let known = POINTERS.with(|m| m.borrow().get(org_id).copied());
+    let version = match known {
+        Some((version, at))
+            if now_ms().saturating_sub(at) < POINTER_TTL_MS
+                && min_version.is_none_or(|m| m <= version) =>
+        {
+            version
+        }
+        _ => {
+            let version: i64 = kv
+                .get(&version_key(org_id))
+                .text()
+                .await
+                .ok()??
+                .parse()
+                .ok()?;
+            remember_pointer(org_id, version);
+            version
+        }
+    };
     if min_version.is_some_and(|m| m > version) {
         return None;
     }
