@@ -8,6 +8,8 @@ out = Path(sys.argv[1])
 native = json.loads((out / "native.json").read_text())
 wasm = json.loads((out / "wasm.json").read_text())
 size = json.loads((out / "size.json").read_text())
+api_path = out / "api.json"
+api = json.loads(api_path.read_text()) if api_path.exists() else None
 
 
 def ns(v):
@@ -122,4 +124,40 @@ for r in wasm["results"]:
 w("")
 w("`check` passes two strings into Wasm memory per call; `checkHandles` passes two numbers "
   "for ids interned once, which is how a hot loop in the browser element calls it.")
+if api:
+    runs = {r["kind"]: r for r in api["runs"]}
+    health = runs["healthz"]["p50_us"]
+    w("")
+    w("## The API on local `wrangler dev`")
+    w("")
+    w(f"`./scripts/bench-api.sh` (also run by `./scripts/bench.sh`): a 10,000-user org (the "
+      f"benchmark's shape, 10,000 purchased seats) seeded through `POST /v1/orgs` in "
+      f"{api['seed_seconds']:.1f} s, then wrk {api['wrk']} with one thread and one connection "
+      f"on loopback, {api['seconds_per_run']} s per run after a 2 s warm-up. CPU is workerd's "
+      f"user and system time over the run divided by the requests (so it includes the "
+      f"runtime's own work, not just the worker's).")
+    w("")
+    w("| request | requests | p50 | p90 | p99 | × healthz p50 | CPU per request | statuses |")
+    w("|---|---|---|---|---|---|---|---|")
+    names = {
+        "healthz": "`GET /healthz`",
+        "check": "`POST /checks` (no reasons: the KV index, cached in the isolate)",
+        "check_reasons": "`POST /checks` with reasons (reads the version from D1)",
+        "seat": "`PUT`/`DELETE /users/{id}/seat` (a D1 batch per request)",
+    }
+    for kind in ["healthz", "check", "check_reasons", "seat"]:
+        r = runs[kind]
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items()))
+        w(f"| {names[kind]} | {r['requests']:,} | {r['p50_us'] / 1000:.2f} ms | "
+          f"{r['p90_us'] / 1000:.2f} ms | {r['p99_us'] / 1000:.2f} ms | "
+          f"{r['p50_us'] / health:.2f} | {r['cpu_ms_per_request']:.2f} ms | {statuses} |")
+    w("")
+    check_ratio = runs["check"]["p50_us"] / health
+    seat_ratio = runs["seat"]["p50_us"] / health
+    w(f"Targets: a check at most 1.3× the healthz p50: {check_ratio:.2f}× "
+      f"({'pass' if check_ratio <= 1.3 else 'MISS'}); a seat assignment at most 3×: "
+      f"{seat_ratio:.2f}× ({'pass' if seat_ratio <= 3 else 'MISS'}).")
+    w("")
+    w(f"The worker's Wasm (`worker/build/index_bg.wasm`, release, `wasm-opt`): "
+      f"{kb(api['wasm_bytes'])} raw, {kb(api['wasm_gzip_bytes'])} gzipped.")
 print("\n".join(lines))

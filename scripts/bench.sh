@@ -41,5 +41,8 @@ node bench/wasm-node.mjs "$out/pkg-nodejs" "$out/data/org.json" "$out/data/queri
   "$out/wasm.json" > /dev/null
 cat "$out/wasm.json"
 
+echo "== the API on local wrangler dev"
+bash scripts/bench-api.sh
+
 python3 bench/render.py "$out" > BENCHMARKS.md
 echo "== BENCHMARKS.md rewritten"
