@@ -3,6 +3,7 @@
 //! Handlers translate: they read the request, build an engine query or command, and shape the
 //! answer. Every decision (who may do what, what a change does) is the engine's.
 
+use roster_engine::command::TargetKind;
 use roster_engine::text::UserId;
 use roster_engine::{Command, Org, Status, Timestamp, UserQuery};
 use serde::de::DeserializeOwned;
@@ -135,7 +136,8 @@ async fn org_route(
     match (method, rest) {
         (Get, ["me"]) => me(app, caller).await,
         (Get, ["permissions"]) => {
-            read(app, caller, "roles:read", |org, _| views::permissions(org)).await
+            let view = |org: &Org, _| json!({"permissions": views::permissions(org)});
+            read(app, caller, "roles:read", view).await
         }
         (Get, ["users"]) => list_users(app, req, caller).await,
         (Get, ["users", id]) => {
@@ -196,12 +198,12 @@ async fn org_route(
         }
         (Get, ["users", id, "devices"]) => {
             let id = (*id).to_owned();
-            read(
-                app,
-                caller,
-                "devices:read",
-                move |org, _| json!({"devices": org.devices_of(&id).collect::<Vec<_>>()}),
-            )
+            read(app, caller, "devices:read", move |org, _| {
+                match org.user(&id) {
+                    Some(_) => json!({"devices": org.devices_of(&id).collect::<Vec<_>>()}),
+                    None => Value::Null,
+                }
+            })
             .await
         }
         (Get, ["invitations"]) => {
@@ -352,16 +354,22 @@ async fn org_route(
         }
         (Put, ["billing"]) => {
             let body: Value = read_json(req, BODY_LIMIT).await?;
-            let seats = body.get("seats_purchased").cloned().unwrap_or(Value::Null);
-            if body
-                .as_object()
-                .is_some_and(|o| o.keys().any(|k| k != "seats_purchased"))
-            {
-                return Err(Problem::field(
-                    "seats_purchased",
-                    "the body holds only `seats_purchased`",
-                ));
+            let Value::Object(fields) = body else {
+                return Err(Problem::invalid("body", "expected a JSON object"));
+            };
+            if let Some(other) = fields.keys().find(|k| *k != "seats_purchased") {
+                return Err(Problem::invalid(other.as_str(), "unknown field"));
             }
+            let seats = fields
+                .get("seats_purchased")
+                .and_then(Value::as_u64)
+                .filter(|n| *n <= u64::from(roster_engine::limits::SEATS_PURCHASED))
+                .ok_or_else(|| {
+                    Problem::invalid(
+                        "seats_purchased",
+                        "expected a whole number from 0 to 1000000",
+                    )
+                })?;
             command(
                 app,
                 req,
@@ -369,6 +377,27 @@ async fn org_route(
                 json!({"command": "set_seats_purchased", "seats": seats}),
             )
             .await
+        }
+        (Patch, ["settings"]) => body_command(app, req, caller, "update_org", &[]).await,
+        (Post, ["me", "activity"]) => {
+            let user = caller.user_id.as_str();
+            command(
+                app,
+                req,
+                caller,
+                json!({"command": "record_activity", "user_id": user}),
+            )
+            .await
+        }
+        (Get, ["me", "devices"]) => {
+            let id = caller.user_id.as_str().to_owned();
+            let mut session = store::open(&app.db, &caller.org_id).await?;
+            let loaded = session.loaded()?;
+            if loaded.org.user(&id).is_none() {
+                return Err(Problem::not_found());
+            }
+            let devices: Vec<_> = loaded.org.devices_of(&id).collect();
+            json_response(200, &json!({"devices": devices}), Some(loaded.version))
         }
         (Post, ["checks"]) => check(app, req, caller, false).await,
         (Post, ["checks", "batch"]) => check(app, req, caller, true).await,
@@ -523,7 +552,11 @@ async fn read_json<T: DeserializeOwned>(req: &mut Request, limit: usize) -> Resu
         } else {
             path
         };
-        Problem::field(field, e.into_inner().to_string())
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => Problem::invalid(field, inner.to_string()),
+            _ => Problem::field(field, format!("not valid JSON: {inner}")),
+        }
     })
 }
 
@@ -663,15 +696,22 @@ async fn command(app: &App, req: &Request, caller: &Caller, value: Value) -> Rep
     let command = Command::from_value(value)?;
     let expected = if_match(req)?;
     let (outcome, version) = run(app, caller, &command, expected).await?;
-    let status = if matches!(
+    let created = matches!(
         command,
-        Command::Invite { .. } | Command::CreateRole { .. } | Command::CreateGroup { .. }
-    ) {
-        201
-    } else {
-        200
-    };
-    json_response(status, &outcome_body(&outcome, version), Some(version))
+        Command::Invite { .. }
+            | Command::CreateRole { .. }
+            | Command::CreateGroup { .. }
+            | Command::RegisterDevice { .. }
+    );
+    let mut body = outcome_body(app, &outcome, version);
+    if let Command::RegisterDevice { .. } = command {
+        let device = outcome
+            .events
+            .iter()
+            .find(|e| e.target_kind == TargetKind::Device);
+        body["device_id"] = json!(device.map(|e| e.target_id.as_str()));
+    }
+    json_response(if created { 201 } else { 200 }, &body, Some(version))
 }
 
 /// Like [`command`], with the command's fields from the body and some from the path.
@@ -684,16 +724,16 @@ async fn body_command(
 ) -> Reply {
     let body: Value = read_json(req, BODY_LIMIT).await?;
     let Value::Object(mut fields) = body else {
-        return Err(Problem::field("body", "expected a JSON object"));
+        return Err(Problem::invalid("body", "expected a JSON object"));
     };
     for (key, value) in path {
         if fields.contains_key(*key) {
-            return Err(Problem::field(*key, "comes from the URL, not the body"));
+            return Err(Problem::invalid(*key, "comes from the URL, not the body"));
         }
         fields.insert((*key).to_owned(), Value::String((*value).to_owned()));
     }
     if fields.contains_key("command") {
-        return Err(Problem::field(
+        return Err(Problem::invalid(
             "command",
             "comes from the URL, not the body",
         ));
@@ -768,36 +808,60 @@ async fn run(
     ))
 }
 
-fn outcome_body(outcome: &roster_engine::Outcome, version: i64) -> Value {
-    json!({
+fn outcome_body(app: &App, outcome: &roster_engine::Outcome, version: i64) -> Value {
+    let mut body = json!({
         "version": version,
         "events": outcome.events,
         "notes": outcome.notes,
-    })
+    });
+    if !outcome.tokens.is_empty() {
+        let base = app.accept_base();
+        let invitations: Vec<Value> = outcome
+            .tokens
+            .iter()
+            .map(|t| {
+                json!({
+                    "id": t.invitation_id,
+                    "email": t.email,
+                    "expires_at": t.expires_at,
+                    // Shown once: only its hash is stored.
+                    "token": t.token,
+                    "accept_url": format!("{base}#token={}", t.token),
+                })
+            })
+            .collect();
+        body["invitations"] = Value::Array(invitations);
+    }
+    body
 }
 
 async fn update_user(app: &App, req: &mut Request, caller: &Caller, id: &str) -> Reply {
     let body: Value = read_json(req, BODY_LIMIT).await?;
     let Value::Object(mut fields) = body else {
-        return Err(Problem::field("body", "expected a JSON object"));
+        return Err(Problem::invalid("body", "expected a JSON object"));
     };
+    for key in ["command", "user_id"] {
+        if fields.contains_key(key) {
+            return Err(Problem::invalid(key, "comes from the URL, not the body"));
+        }
+    }
     // A status change is its own command; name and settings are an update.
     if let Some(status) = fields.remove("status") {
         if !fields.is_empty() {
-            return Err(Problem::field(
+            return Err(Problem::invalid(
                 "status",
                 "change the status on its own, without other fields",
             ));
         }
         let status: Status = serde_json::from_value(status).map_err(|_| {
-            Problem::field("status", "expected `active`, `suspended` or `deactivated`")
+            Problem::invalid("status", "expected `active`, `suspended` or `deactivated`")
         })?;
         let name = match status {
             Status::Suspended => "suspend_user",
             Status::Active => "reactivate_user",
             Status::Deactivated => "deactivate_user",
             Status::Invited => {
-                return Err(Problem::field(
+                return Err(Problem::invalid(
                     "status",
                     "invite people with POST /invitations",
                 ))
@@ -813,10 +877,22 @@ async fn update_user(app: &App, req: &mut Request, caller: &Caller, id: &str) ->
 async fn invite(app: &App, req: &mut Request, caller: &Caller) -> Reply {
     let body: Value = read_json(req, BODY_LIMIT).await?;
     let Value::Object(mut fields) = body else {
-        return Err(Problem::field("body", "expected a JSON object"));
+        return Err(Problem::invalid("body", "expected a JSON object"));
     };
-    // One person may be sent without the list around them.
+    if fields.contains_key("command") {
+        return Err(Problem::invalid(
+            "command",
+            "comes from the URL, not the body",
+        ));
+    }
+    // One person may be sent without the list around them, but not both ways at once.
     if fields.contains_key("email") {
+        if fields.contains_key("invitations") {
+            return Err(Problem::invalid(
+                "email",
+                "send either `email` or `invitations`, not both",
+            ));
+        }
         let mut one = Map::new();
         for key in ["email", "roles", "groups"] {
             if let Some(v) = fields.remove(key) {
@@ -826,27 +902,7 @@ async fn invite(app: &App, req: &mut Request, caller: &Caller) -> Reply {
         fields.insert("invitations".into(), Value::Array(vec![Value::Object(one)]));
     }
     fields.insert("command".into(), json!("invite"));
-    let command = Command::from_value(Value::Object(fields))?;
-    let (outcome, version) = run(app, caller, &command, if_match(req)?).await?;
-    let base =
-        var(&app.env, "INVITE_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:8787/accept".into());
-    let invitations: Vec<Value> = outcome
-        .tokens
-        .iter()
-        .map(|t| {
-            json!({
-                "id": t.invitation_id,
-                "email": t.email,
-                "expires_at": t.expires_at,
-                // Shown once: only its hash is stored.
-                "token": t.token,
-                "accept_url": format!("{base}#token={}", t.token),
-            })
-        })
-        .collect();
-    let mut body = outcome_body(&outcome, version);
-    body["invitations"] = Value::Array(invitations);
-    json_response(201, &body, Some(version))
+    command(app, req, caller, Value::Object(fields)).await
 }
 
 async fn group_role(
@@ -857,24 +913,50 @@ async fn group_role(
     role: &str,
     add: bool,
 ) -> Reply {
-    // The group's full role list is the command's input: read it under the same version.
-    let (roles, version) = {
-        let mut session = store::open(&app.db, &caller.org_id).await?;
-        let loaded = session.loaded()?;
-        let group = loaded.org.group(key).ok_or_else(Problem::not_found)?;
-        let mut roles: Vec<String> = group.roles.iter().map(|r| r.to_string()).collect();
-        roles.retain(|r| r != role);
-        if add {
-            roles.push(role.to_owned());
+    let pinned = if_match(req)?;
+    for _ in 0..WRITE_ATTEMPTS {
+        // The command takes the group's whole role list: read it, then write it pinned to
+        // the version it was read at, so a concurrent change is never overwritten.
+        let (roles, version) = {
+            let mut session = store::open(&app.db, &caller.org_id).await?;
+            let loaded = session.loaded()?;
+            require(&loaded.org, caller, "groups:read")?;
+            let group = loaded.org.group(key).ok_or_else(Problem::not_found)?;
+            let mut roles: Vec<String> = group.roles.iter().map(|r| r.to_string()).collect();
+            roles.retain(|r| r != role);
+            if add {
+                roles.push(role.to_owned());
+            }
+            (roles, loaded.version)
+        };
+        if pinned.is_some_and(|p| p != version) {
+            return Err(stale(version));
         }
-        (roles, loaded.version)
-    };
-    let command =
-        Command::from_value(json!({"command": "update_group", "key": key, "roles": roles}))?;
-    // Pinned to the version the list came from, so a concurrent change is not overwritten.
-    let expected = if_match(req)?.or(Some(version));
-    let (outcome, version) = run(app, caller, &command, expected).await?;
-    json_response(200, &outcome_body(&outcome, version), Some(version))
+        let command =
+            Command::from_value(json!({"command": "update_group", "key": key, "roles": roles}))?;
+        match run(app, caller, &command, Some(version)).await {
+            Ok((outcome, version)) => {
+                return json_response(200, &outcome_body(app, &outcome, version), Some(version))
+            }
+            // Someone changed the org between the read and the write: read again, unless
+            // the caller pinned a version themselves.
+            Err(p) if p.status == 412 && pinned.is_none() => continue,
+            Err(p) => return Err(p),
+        }
+    }
+    Err(Problem::new(
+        409,
+        "busy",
+        "the org is changing too fast; try again",
+    ))
+}
+
+fn stale(version: i64) -> Problem {
+    Problem::new(
+        412,
+        "version_mismatch",
+        format!("the org is at version {version}, not the one in If-Match; fetch it and retry"),
+    )
 }
 
 // --- Invitations accepted by token (no credential) ---
@@ -963,7 +1045,7 @@ async fn check(app: &App, req: &mut Request, caller: &Caller, batch: bool) -> Re
     let (checks, min_version, reasons) = if batch {
         let many: Many = read_json(req, BODY_LIMIT).await?;
         if many.checks.len() > 1000 {
-            return Err(Problem::field("checks", "at most 1000 checks per batch"));
+            return Err(Problem::invalid("checks", "at most 1000 checks per batch"));
         }
         (many.checks, many.min_version, many.reasons)
     } else {
@@ -1011,7 +1093,7 @@ async fn check(app: &App, req: &mut Request, caller: &Caller, batch: bool) -> Re
     let loaded = session.loaded()?;
     // The session reads the version from D1, so every answer is at least that fresh.
     if min_version.is_some_and(|v| v > loaded.version) {
-        return Err(Problem::field(
+        return Err(Problem::invalid(
             "min_version",
             "newer than any version of this org",
         ));
@@ -1157,42 +1239,37 @@ async fn export(app: &App, caller: &Caller) -> Reply {
     let mut session = store::open(&app.db, &caller.org_id).await?;
     let loaded = session.loaded()?;
     require_everything(&loaded.org, caller)?;
-    let mut document = serde_json::to_value(loaded.org.to_document()).map_err(Problem::internal)?;
-    // Invitation token hashes stay in the database.
-    if let Some(list) = document["invitations"].as_array_mut() {
-        for invitation in list {
-            if let Value::Object(map) = invitation {
-                map.remove("token_hash");
-            }
-        }
-    }
+    // The document is what import takes back. Token hashes stay in it: a SHA-256 of 256
+    // random bits reveals nothing, and without them pending invitations could not survive.
+    let document = serde_json::to_value(loaded.org.to_document()).map_err(Problem::internal)?;
     json_response(200, &document, Some(loaded.version))
 }
 
 async fn import(app: &App, req: &mut Request, caller: &Caller) -> Reply {
+    let expected = if_match(req)?;
+    // Who may import is settled before the (up to 32 MiB) body is read.
+    {
+        let mut session = store::open(&app.db, &caller.org_id).await?;
+        require_everything(&session.loaded()?.org, caller)?;
+    }
     let bytes = read_body(req, DOCUMENT_LIMIT).await?;
     let text = std::str::from_utf8(&bytes).map_err(|_| Problem::field("body", "not UTF-8"))?;
     let org = Org::from_json(text)?;
     if org.id().as_str() != caller.org_id {
-        return Err(Problem::field("org.id", "must be the org of the URL"));
+        return Err(Problem::invalid("org.id", "must be the org of the URL"));
     }
-    let expected = if_match(req)?;
+    // The importer must stay an owner in what they import, or they could lock everyone out.
+    if !org.active_owners().any(|u| u.id == caller.user_id) {
+        return Err(Problem::invalid(
+            "users",
+            "the importing user must be an active owner in the document",
+        ));
+    }
     let mut session = store::open(&app.db, &caller.org_id).await?;
     let loaded = session.loaded()?;
     require_everything(&loaded.org, caller)?;
     if expected.is_some_and(|e| e != loaded.version) {
-        return Err(Problem::new(
-            412,
-            "version_mismatch",
-            "the org changed; fetch it and retry",
-        ));
-    }
-    // The importer must stay an owner in what they import, or they could lock everyone out.
-    if !org.active_owners().any(|u| u.id == caller.user_id) {
-        return Err(Problem::field(
-            "users",
-            "the importing user must be an active owner in the document",
-        ));
+        return Err(stale(loaded.version));
     }
     let version = store::write_org(&app.db, &org, Some(loaded.version)).await?;
     app.publish(&org, version);

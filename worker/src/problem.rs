@@ -38,6 +38,16 @@ impl Problem {
         }
     }
 
+    /// A well-formed request whose content is invalid (a wrong type, an unknown field, a
+    /// value out of bounds). Unparseable JSON is [`Problem::field`]'s 400.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            status: 422,
+            code: "invalid_request",
+            ..Problem::field(field, message)
+        }
+    }
+
     pub fn unauthorized(detail: &str) -> Problem {
         Problem::new(401, "unauthorized", detail)
     }
