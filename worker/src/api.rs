@@ -452,12 +452,20 @@ async fn authenticate(app: &App, req: &Request) -> Result<Caller, Problem> {
             via: Via::ApiKey(row.id),
         });
     }
+    let jwks = match var(&app.env, "JWT_JWKS") {
+        Some(text) => Some(
+            serde_json::from_str(&text)
+                .map_err(|e| Problem::internal(format!("JWT_JWKS is not JSON: {e}")))?,
+        ),
+        None => None,
+    };
     let config = JwtConfig {
-        secret: var(&app.env, "JWT_SECRET").unwrap_or_default(),
+        secret: var(&app.env, "JWT_SECRET"),
+        jwks,
         issuer: var(&app.env, "JWT_ISSUER").unwrap_or_else(|| "roster".into()),
         audience: var(&app.env, "JWT_AUDIENCE").unwrap_or_else(|| "roster-api".into()),
     };
-    let (org_id, user_id) = auth::verify_jwt(&token, &config, app.now)?;
+    let (org_id, user_id) = auth::verify_jwt(&token, &config, app.now).await?;
     Ok(Caller {
         org_id,
         user_id,

@@ -1,8 +1,9 @@
 //! Who is calling: a JWT from the host portal's identity provider, or an org API key.
 //!
 //! Both resolve to a member of exactly one org. JWTs are HS256 with a secret from the
-//! environment (for local use); their `sub` is the member's user id and their `org` claim the
-//! org. API keys are `rk_` and 256 random bits, stored as SHA-256 only, and act as the member
+//! environment (for local use), or RS256 or ES256 with public keys from a configured JWKS
+//! (for production, verified with Web Crypto); their `sub` is the member's user id and their
+//! `org` claim the org. API keys are `rk_` and 256 random bits, stored as SHA-256 only, and act as the member
 //! who created them, so they can never do more than that member can at the time of the call.
 
 use hmac::{Hmac, Mac};
@@ -43,7 +44,10 @@ impl Caller {
 
 /// Settings for JWTs, from the environment.
 pub struct JwtConfig {
-    pub secret: String,
+    /// The HS256 secret, if HS256 tokens are accepted (local use).
+    pub secret: Option<String>,
+    /// The identity provider's public keys (a JWKS document), if RS256 and ES256 are.
+    pub jwks: Option<serde_json::Value>,
     pub issuer: String,
     pub audience: String,
 }
@@ -67,6 +71,8 @@ pub fn bearer(header: Option<String>) -> Result<String, Problem> {
 #[derive(Deserialize)]
 struct Header {
     alg: String,
+    #[serde(default)]
+    kid: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -87,18 +93,14 @@ struct Claims {
     aud: Audience,
 }
 
-/// Checks an HS256 JWT's signature, `exp`, `nbf`, `iss` and `aud`; returns (org, user id).
-pub fn verify_jwt(
+/// Checks a JWT's signature (HS256 with the secret, or RS256/ES256 with the JWKS), then
+/// `exp`, `nbf`, `iss` and `aud`; returns (org, user id).
+pub async fn verify_jwt(
     token: &str,
     config: &JwtConfig,
     now: Timestamp,
 ) -> Result<(String, UserId), Problem> {
     let invalid = |why: &str| Problem::unauthorized(&format!("invalid token: {why}"));
-    if config.secret.len() < 32 {
-        return Err(Problem::internal(
-            "JWT_SECRET is missing or shorter than 32 bytes",
-        ));
-    }
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -108,17 +110,31 @@ pub fn verify_jwt(
     let header: Header = base64url_decode(header)
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or_else(|| invalid("unreadable header"))?;
-    // Only the algorithm we were configured for: never `none`, never a switch to another.
-    if header.alg != "HS256" {
-        return Err(invalid("unsupported algorithm"));
-    }
     let signature = base64url_decode(signature).ok_or_else(|| invalid("unreadable signature"))?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(config.secret.as_bytes())
-        .map_err(|_| Problem::internal("bad JWT_SECRET"))?;
     let signed = token.rsplit_once('.').map_or(token, |(signed, _)| signed);
-    mac.update(signed.as_bytes());
-    mac.verify_slice(&signature)
-        .map_err(|_| invalid("bad signature"))?;
+
+    // Only algorithms the deployment configured keys for: never `none`, and never a public
+    // key used as an HMAC secret.
+    let valid = match (header.alg.as_str(), &config.secret, &config.jwks) {
+        ("HS256", Some(secret), _) => {
+            if secret.len() < 32 {
+                return Err(Problem::internal("JWT_SECRET is shorter than 32 bytes"));
+            }
+            let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+                .map_err(|_| Problem::internal("bad JWT_SECRET"))?;
+            mac.update(signed.as_bytes());
+            mac.verify_slice(&signature).is_ok()
+        }
+        (alg @ ("RS256" | "ES256"), _, Some(jwks)) => {
+            let key = find_key(jwks, alg, header.kid.as_deref())
+                .ok_or_else(|| invalid("no key in the JWKS for this token"))?;
+            webcrypto::verify(alg, key, signed.as_bytes(), &signature).await?
+        }
+        _ => return Err(invalid("unsupported algorithm")),
+    };
+    if !valid {
+        return Err(invalid("bad signature"));
+    }
 
     let claims: Claims = base64url_decode(payload)
         .and_then(|b| serde_json::from_slice(&b).ok())
@@ -143,6 +159,89 @@ pub fn verify_jwt(
     }
     let user = UserId::new(claims.sub).map_err(|_| invalid("`sub` is not a user id"))?;
     Ok((claims.org, user))
+}
+
+/// The JWKS key for a token: the one named by `kid`, else the only one of the right type.
+fn find_key<'a>(
+    jwks: &'a serde_json::Value,
+    alg: &str,
+    kid: Option<&str>,
+) -> Option<&'a serde_json::Value> {
+    let kty = if alg == "RS256" { "RSA" } else { "EC" };
+    let fits = |k: &&serde_json::Value| {
+        k["kty"] == kty
+            && k.get("alg").is_none_or(|a| a == alg)
+            && k.get("use").is_none_or(|u| u == "sig")
+    };
+    let keys = jwks["keys"].as_array()?;
+    match kid {
+        Some(kid) => keys.iter().filter(fits).find(|k| k["kid"] == kid),
+        None => {
+            let mut candidates = keys.iter().filter(fits);
+            let only = candidates.next()?;
+            candidates.next().is_none().then_some(only)
+        }
+    }
+}
+
+/// RS256 and ES256 signatures, checked by the runtime's Web Crypto.
+mod webcrypto {
+    use js_sys::{Array, Object, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{CryptoKey, SubtleCrypto};
+
+    use crate::problem::Problem;
+
+    fn object(pairs: &[(&str, &str)]) -> Result<Object, Problem> {
+        let object = Object::new();
+        for (key, value) in pairs {
+            Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value))
+                .map_err(|_| Problem::internal("building a Web Crypto parameter failed"))?;
+        }
+        Ok(object)
+    }
+
+    pub async fn verify(
+        alg: &str,
+        jwk: &serde_json::Value,
+        data: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, Problem> {
+        let failed = |what: &str| Problem::unauthorized(&format!("invalid token: {what}"));
+        let (import, check) = match alg {
+            "RS256" => (
+                object(&[("name", "RSASSA-PKCS1-v1_5"), ("hash", "SHA-256")])?,
+                object(&[("name", "RSASSA-PKCS1-v1_5")])?,
+            ),
+            _ => (
+                object(&[("name", "ECDSA"), ("namedCurve", "P-256")])?,
+                object(&[("name", "ECDSA"), ("hash", "SHA-256")])?,
+            ),
+        };
+        let subtle: SubtleCrypto = Reflect::get(&js_sys::global(), &"crypto".into())
+            .and_then(|crypto| Reflect::get(&crypto, &"subtle".into()))
+            .map_err(|_| Problem::internal("Web Crypto is unavailable"))?
+            .unchecked_into();
+        let key_data: Object = js_sys::JSON::parse(&jwk.to_string())
+            .map_err(|_| failed("unusable key"))?
+            .unchecked_into();
+        let usages = Array::of1(&"verify".into());
+        let key = subtle
+            .import_key_with_object("jwk", &key_data, &import, false, &usages)
+            .map_err(|_| failed("unusable key"))?;
+        let key: CryptoKey = JsFuture::from(key)
+            .await
+            .map_err(|_| failed("unusable key"))?
+            .unchecked_into();
+        let verdict = subtle
+            .verify_with_object_and_u8_array_and_u8_array(&check, &key, signature, data)
+            .map_err(|_| failed("bad signature"))?;
+        let verdict = JsFuture::from(verdict)
+            .await
+            .map_err(|_| failed("bad signature"))?;
+        Ok(verdict.as_bool().unwrap_or(false))
+    }
 }
 
 /// Whether a bearer token looks like an API key rather than a JWT.
