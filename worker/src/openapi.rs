@@ -17,8 +17,10 @@ const NOT_IN_ORG: &str = "The org is not the credential's, or the caller is not 
     (`not_found`): nothing about another org is revealed, not even that it exists.";
 const INACTIVE: &str = "The caller is not active (`actor_not_active`).";
 const BAD_IF_MATCH: &str = "`If-Match` is not an ETag this API returned (`invalid_request`).";
-const BAD_BODY: &str = "The body is not a JSON object, or `If-Match` is not an ETag this API \
+const BAD_BODY: &str = "The body is not valid JSON, or `If-Match` is not an ETag this API \
     returned (`invalid_request`).";
+const BAD_JSON: &str = "The body is not valid JSON (`invalid_request`).";
+const NOT_OBJECT: &str = "The body is not a JSON object (`invalid_request`).";
 const STALE: &str = "The org is not at the version in `If-Match`, or changed while the request \
     ran (`version_mismatch`): fetch it and retry.";
 const BUSY: &str = "Other writes kept landing first (`busy`): try again.";
@@ -45,6 +47,7 @@ pub fn document() -> Value {
         paths_devices(),
         paths_seats(),
         paths_checks(),
+        paths_settings(),
         paths_org_data(),
         paths_api_keys(),
     ];
@@ -94,7 +97,12 @@ fn info() -> Value {
             on; without it, the write applies to the current version, and is retried when \
             another write lands first.\n\n\
             Request bodies are JSON (`Content-Type: application/json`), at most 1 MiB, or \
-            32 MiB for org documents. Errors are `application/problem+json` (RFC 9457) with a \
+            32 MiB for org documents. A body that is not valid JSON is answered 400; one that \
+            is valid JSON but not what the endpoint takes (a wrong type, a missing or unknown \
+            field, a value out of bounds, a field the URL or the credential gives) 422. An org \
+            document that is not JSON or breaks a rule is answered 422 (`invalid_document`). \
+            A bad query parameter or `If-Match` header is answered 400.\n\n\
+            Errors are `application/problem+json` (RFC 9457) with a \
             stable `code`; a wrong method on `/`, `/healthz`, `/v1/openapi.json` or \
             `/v1/invitations/accept` is answered 405, any other unknown route 404 (under \
             `/v1/orgs/{org}`, after the credential is checked).",
@@ -112,7 +120,8 @@ fn tags() -> Value {
         {"name": "devices", "description": "Devices members signed in from."},
         {"name": "seats", "description": "Seat usage and the purchased count."},
         {"name": "checks", "description": "Is a user allowed a permission, and why."},
-        {"name": "orgs", "description": "Whole orgs: creating, the audit log, export, import."},
+        {"name": "orgs", "description": "Whole orgs: creating, settings, the audit log, export \
+            and import."},
         {"name": "api-keys", "description": "The org's API keys."},
     ])
 }
@@ -280,8 +289,8 @@ fn problem(status: u16, description: &str) -> Value {
         "content": {"application/problem+json": {"schema": schema("Problem")}},
     });
     if let (401, Value::Object(map)) = (status, &mut response) {
-        let header = json!({"WWW-Authenticate": {"$ref": "#/components/headers/WWW-Authenticate"}});
-        map.insert("headers".into(), header);
+        let header = json!({"$ref": "#/components/headers/WWW-Authenticate"});
+        map.insert("headers".into(), json!({"WWW-Authenticate": header}));
     }
     response
 }
@@ -322,24 +331,44 @@ fn read_responses(description: &str, body: Value, permission: &str, not_found: &
     responses(200, ok(description, body, true), &problems)
 }
 
+/// What a write reads from the request besides `If-Match`, for the refusals that come with it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Input {
+    /// Nothing: the command's fields come from the credential.
+    Nothing,
+    /// Path parameters, which the command checks like any value.
+    Path,
+    /// A JSON object body whose fields the command reads (and possibly path parameters).
+    Body,
+    /// A JSON object body the handler checks itself before the command sees it.
+    Checked,
+}
+
 /// The responses of a write that runs one engine command: `status` with `result` and the
 /// org's new version as ETag, the refusals particular to the command, and those every command
-/// can meet. `with_body` adds the refusals of a request body.
-fn write_responses(status: u16, result: Value, with_body: bool, refusals: &[(u16, &str)]) -> Value {
-    let mut problems = vec![
-        (400, if with_body { BAD_BODY } else { BAD_IF_MATCH }),
-        (401, UNAUTHORIZED),
-    ];
+/// can meet, with the refusals of what it reads (`input`).
+fn write_responses(status: u16, result: Value, input: Input, refusals: &[(u16, &str)]) -> Value {
+    let bad_request = match input {
+        Input::Body | Input::Checked => BAD_BODY,
+        Input::Nothing | Input::Path => BAD_IF_MATCH,
+    };
+    let mut problems = vec![(400, bad_request), (401, UNAUTHORIZED)];
     problems.extend_from_slice(refusals);
     problems.extend([
         (403, INACTIVE),
         (404, NOT_IN_ORG),
         (409, BUSY),
         (412, STALE),
-        (422, INVALID),
     ]);
-    if with_body {
-        problems.extend([(413, TOO_LARGE), (415, NOT_JSON)]);
+    match input {
+        Input::Nothing => {}
+        Input::Path => problems.push((422, INVALID)),
+        Input::Body | Input::Checked => {
+            problems.extend([(413, TOO_LARGE), (415, NOT_JSON), (422, NOT_OBJECT)]);
+            if input == Input::Body {
+                problems.push((422, INVALID));
+            }
+        }
     }
     let description = "Done: the records the command changed (`events`, empty when it changed \
         nothing) and the org's version after it.";
@@ -420,8 +449,7 @@ fn accept_invitation() -> Value {
         "security": [],
         "requestBody": body(request),
         "responses": responses(200, ok("Accepted.", accepted, true), &[
-            (400, "The body is not JSON, lacks `token`, or holds another field \
-                (`invalid_request`)."),
+            (400, BAD_JSON),
             (404, "No invitation has this token: it is mistyped, or was replaced by a resend \
                 (`invalid_token`)."),
             (409, "The invitation was accepted, revoked or has expired \
@@ -430,6 +458,8 @@ fn accept_invitation() -> Value {
             (409, BUSY),
             (413, TOO_LARGE),
             (415, NOT_JSON),
+            (422, "The body is not an object, lacks `token`, holds another field, or has a \
+                value of the wrong type (`invalid_request`)."),
             (422, "`name` breaks the rules of a name (`invalid_field`)."),
         ]),
     })
@@ -476,6 +506,15 @@ fn paths_me() -> Value {
                 (401, UNAUTHORIZED),
                 (404, NOT_IN_ORG),
             ]),
+        }},
+        "/v1/orgs/{org}/me/activity": {"post": {
+            "operationId": "recordActivity",
+            "tags": ["me"],
+            "summary": "Note that the caller was active now",
+            "description": "Sets the caller's `last_active_at`. Takes no body and needs no \
+                permission, only an active caller.",
+            "parameters": [param("org"), param("if_match")],
+            "responses": write_responses(200, command_result(), Input::Nothing, &[]),
         }},
     })
 }
@@ -573,7 +612,7 @@ fn paths_users() -> Value {
                     devices are revoked and their seat is freed; an invited user's invitation \
                     is revoked. Needs `users:deactivate`, except to leave the org oneself.",
                 "parameters": [param("org"), param("user_id"), param("if_match")],
-                "responses": write_responses(200, command_result(), false, &[
+                "responses": write_responses(200, command_result(), Input::Path, &[
                     (403, "The caller lacks `users:deactivate` (`forbidden`), or lacks a \
                         permission the user holds (`escalation`)."),
                     (404, "No such user."),
@@ -594,7 +633,7 @@ fn paths_users() -> Value {
                 "description": "Needs `seats:assign`. Assigning a seat the user holds changes \
                     nothing.",
                 "parameters": [param("org"), param("user_id"), param("if_match")],
-                "responses": write_responses(200, command_result(), false, &[
+                "responses": write_responses(200, command_result(), Input::Path, &[
                     (403, "The caller lacks `seats:assign` (`forbidden`)."),
                     (404, "No such user."),
                     (409, "The user is not active (`invalid_transition`), or no seat is free \
@@ -607,7 +646,7 @@ fn paths_users() -> Value {
                 "summary": "Take a user's seat back",
                 "description": "Needs `seats:assign`.",
                 "parameters": [param("org"), param("user_id"), param("if_match")],
-                "responses": write_responses(200, command_result(), false, &[
+                "responses": write_responses(200, command_result(), Input::Path, &[
                     (403, "The caller lacks `seats:assign` (`forbidden`)."),
                     (404, "No such user."),
                 ]),
@@ -645,14 +684,15 @@ fn update_user() -> Value {
             `users:update`; one's own needs nothing.",
         "parameters": [param("org"), param("user_id"), param("if_match")],
         "requestBody": body(json!({"oneOf": [status, profile]})),
-        "responses": write_responses(200, command_result(), true, &[
-            (400, "`status` is sent with other fields, or is not `active`, `suspended` or \
-                `deactivated` (`invalid_request`)."),
+        "responses": write_responses(200, command_result(), Input::Body, &[
             (403, "The caller lacks the permission (`forbidden`), lacks a permission the user \
                 holds (`escalation`), or tried to suspend themselves (`self_action`)."),
             (404, "No such user."),
             (409, "The user's status doesn't allow the move (`invalid_transition`), or it \
                 would leave no active owner (`last_owner`)."),
+            (422, "The body holds `command` or `user_id`, which come from the URL; `status` \
+                is sent with other fields, or is not `active`, `suspended` or `deactivated` \
+                (`invalid_request`)."),
         ]),
     })
 }
@@ -683,7 +723,7 @@ fn user_role(id: &str, summary: &str, assign: bool) -> Value {
         "description": "Needs `roles:assign` and every permission the role carries. A change \
             that is already so changes nothing.",
         "parameters": [param("org"), param("user_id"), param("role"), param("if_match")],
-        "responses": write_responses(200, command_result(), false, &refusals),
+        "responses": write_responses(200, command_result(), Input::Path, &refusals),
     })
 }
 
@@ -717,10 +757,10 @@ fn paths_invitations() -> Value {
             "summary": "Send an invitation again",
             "description": "A new token and expiry (the org's `invitation_days`) replace the \
                 old ones, so the old link stops working. Needs `invitations:create` and every \
-                permission the invitation's roles and groups grant. The response holds the \
-                command's events only: the new token is not returned.",
+                permission the invitation's roles and groups grant. The new token and its link \
+                are in the response (`invitations`, one entry), once: only its hash is kept.",
             "parameters": [param("org"), param("invitation_id"), param("if_match")],
-            "responses": write_responses(200, command_result(), false, &[
+            "responses": write_responses(200, schema("InviteResult"), Input::Path, &[
                 (403, "The caller lacks `invitations:create` (`forbidden`), \
                     or lacks a permission the invitation grants (`escalation`)."),
                 (404, "No such invitation."),
@@ -770,10 +810,12 @@ fn invite() -> Value {
             its hash is kept.",
         "parameters": [param("org"), param("if_match")],
         "requestBody": body(json!({"oneOf": [one, many]})),
-        "responses": write_responses(201, schema("InviteResult"), true, &[
+        "responses": write_responses(201, schema("InviteResult"), Input::Body, &[
             (403, "The caller lacks `invitations:create` (`forbidden`), or \
                 lacks a permission the invitations grant (`escalation`)."),
             (409, "An email belongs to someone invited or a member (`email_taken`)."),
+            (422, "The body holds `command`, or both `email` and `invitations` \
+                (`invalid_request`)."),
             (422, "An email given twice, a role or group that doesn't exist, too many people, \
                 roles or groups, an expiry outside 1 to 30 days, or the org's bound on users \
                 or invitations reached (`invalid_field`, `too_many`)."),
@@ -789,7 +831,7 @@ fn revoke_invitation(id: &str) -> Value {
         "description": "Needs `invitations:revoke`. An invited user who never joined is \
             removed; one who was a member before goes back to deactivated.",
         "parameters": [param("org"), param("invitation_id"), param("if_match")],
-        "responses": write_responses(200, command_result(), false, &[
+        "responses": write_responses(200, command_result(), Input::Path, &[
             (403, "The caller lacks `invitations:revoke` (`forbidden`)."),
             (404, "No such invitation."),
             (409, "The invitation was accepted or revoked (`invitation_not_pending`)."),
@@ -799,6 +841,10 @@ fn revoke_invitation(id: &str) -> Value {
 
 fn paths_roles() -> Value {
     let roles = object(&["roles"], json!({"roles": list(schema("Role"))}));
+    let catalog = object(
+        &["permissions"],
+        json!({"permissions": list(schema("Permission"))}),
+    );
     let permissions = list_max(schema("PermissionKey"), limits::PERMISSIONS_PER_ROLE);
     let new_role = strict(
         &["key", "name", "permissions"],
@@ -822,10 +868,9 @@ fn paths_roles() -> Value {
             "operationId": "listPermissions",
             "tags": ["roles"],
             "summary": "The permission catalog: Roster's own and the product's",
-            "description": "Needs `roles:read`. A bare array, unlike the other lists.",
+            "description": "Needs `roles:read`.",
             "parameters": [param("org")],
-            "responses": read_responses("The catalog.", list(schema("Permission")),
-                "roles:read", NOT_IN_ORG),
+            "responses": read_responses("The catalog.", catalog, "roles:read", NOT_IN_ORG),
         }},
         "/v1/orgs/{org}/roles": {
             "get": {
@@ -843,12 +888,12 @@ fn paths_roles() -> Value {
                 "description": "Needs `roles:manage` and every permission the role carries.",
                 "parameters": [param("org"), param("if_match")],
                 "requestBody": body(new_role),
-                "responses": write_responses(201, command_result(), true, &[
-                    (400, "The body holds `command` (`invalid_request`)."),
+                "responses": write_responses(201, command_result(), Input::Body, &[
                     (403, "The caller lacks `roles:manage` (`forbidden`), or \
                         lacks a permission the role carries (`escalation`)."),
                     (409, "A role with this key exists (`already_exists`), or the key is a \
                         built-in role's (`builtin_role`)."),
+                    (422, "The body holds `command` (`invalid_request`)."),
                     (422, "A permission not in the catalog, too many permissions, or the org \
                         has its most custom roles (`invalid_field`, `too_many`)."),
                 ]),
@@ -863,13 +908,13 @@ fn paths_roles() -> Value {
                     before and after.",
                 "parameters": [param("org"), param("role"), param("if_match")],
                 "requestBody": body(role_update),
-                "responses": write_responses(200, command_result(), true, &[
-                    (400, "The body holds `key` or `command`: they come from the URL \
-                        (`invalid_request`)."),
+                "responses": write_responses(200, command_result(), Input::Body, &[
                     (403, "The caller lacks `roles:manage` (`forbidden`), or \
                         lacks a permission the role carries or would carry (`escalation`)."),
                     (404, "No such custom role."),
                     (409, "Built-in roles can't be changed (`builtin_role`)."),
+                    (422, "The body holds `key` or `command`: they come from the URL \
+                        (`invalid_request`)."),
                     (422, "A permission not in the catalog, or too many (`invalid_field`, \
                         `too_many`)."),
                 ]),
@@ -881,7 +926,7 @@ fn paths_roles() -> Value {
                 "description": "Takes the role from every user, group and invitation. Needs \
                     `roles:manage` and every permission the role carries.",
                 "parameters": [param("org"), param("role"), param("if_match")],
-                "responses": write_responses(200, command_result(), false, &[
+                "responses": write_responses(200, command_result(), Input::Path, &[
                     (403, "The caller lacks `roles:manage` (`forbidden`), or \
                         lacks a permission the role carries (`escalation`)."),
                     (404, "No such custom role."),
@@ -935,12 +980,12 @@ fn paths_groups() -> Value {
                     grant.",
                 "parameters": [param("org"), param("if_match")],
                 "requestBody": body(new_group),
-                "responses": write_responses(201, command_result(), true, &[
-                    (400, "The body holds `command` (`invalid_request`)."),
+                "responses": write_responses(201, command_result(), Input::Body, &[
                     (403, "The caller lacks `groups:manage` (`forbidden`), \
                         or lacks a permission the group would grant (`escalation`)."),
                     (409, "A group with this key exists (`already_exists`)."),
                     (409, structure),
+                    (422, "The body holds `command` (`invalid_request`)."),
                     (422, "A role or parent that doesn't exist, too many of either, or the \
                         org has its most groups (`invalid_field`, `too_many`)."),
                 ]),
@@ -964,15 +1009,15 @@ fn paths_groups() -> Value {
                     before and after. `roles` and `parents` replace the lists.",
                 "parameters": [param("org"), param("group"), param("if_match")],
                 "requestBody": body(group_update),
-                "responses": write_responses(200, command_result(), true, &[
-                    (400, "The body holds `key` or `command`: they come from the URL \
-                        (`invalid_request`)."),
+                "responses": write_responses(200, command_result(), Input::Body, &[
                     (403, "The caller lacks `groups:manage` (`forbidden`), \
                         or lacks a permission the group grants or would grant \
                         (`escalation`)."),
                     (404, "No such group."),
                     (409, structure),
                     (409, "It would leave no active owner (`last_owner`)."),
+                    (422, "The body holds `key` or `command`: they come from the URL \
+                        (`invalid_request`)."),
                     (422, "A role or parent that doesn't exist, or too many (`invalid_field`, \
                         `too_many`)."),
                 ]),
@@ -984,7 +1029,7 @@ fn paths_groups() -> Value {
                 "description": "Takes it from its members, child groups and invitations. \
                     Needs `groups:manage` and every permission the group grants.",
                 "parameters": [param("org"), param("group"), param("if_match")],
-                "responses": write_responses(200, command_result(), false, &[
+                "responses": write_responses(200, command_result(), Input::Path, &[
                     (403, "The caller lacks `groups:manage` (`forbidden`), \
                         or lacks a permission the group grants (`escalation`)."),
                     (404, "No such group."),
@@ -997,8 +1042,8 @@ fn paths_groups() -> Value {
             "delete": group_member("removeGroupMember", "Take a user out of a group"),
         },
         "/v1/orgs/{org}/groups/{group}/roles/{role}": {
-            "put": group_role("addGroupRole", "Let a group grant a role"),
-            "delete": group_role("removeGroupRole", "Stop a group granting a role"),
+            "put": group_role("addGroupRole", "Let a group grant a role", true),
+            "delete": group_role("removeGroupRole", "Stop a group granting a role", false),
         },
     })
 }
@@ -1015,7 +1060,7 @@ fn group_member(id: &str, summary: &str) -> Value {
         "description": "Needs `groups:manage` and every permission the group grants. A change \
             that is already so changes nothing.",
         "parameters": [param("org"), param("group"), param("user_id"), param("if_match")],
-        "responses": write_responses(200, command_result(), false, &[
+        "responses": write_responses(200, command_result(), Input::Path, &[
             (403, "The caller lacks `groups:manage` (`forbidden`), or lacks a \
                 permission the group grants (`escalation`)."),
             (404, "No such group or user."),
@@ -1026,35 +1071,57 @@ fn group_member(id: &str, summary: &str) -> Value {
     })
 }
 
-/// Changing one role of a group: the handler reads the group's roles and writes the whole
-/// list pinned to the version it read, so it is never retried and never answers `busy`.
-fn group_role(id: &str, summary: &str) -> Value {
+/// Changing one role of a group: the handler reads the group's role list (which needs
+/// `groups:read`) and writes the whole list pinned to the version it read. When another write
+/// lands in between, it reads again, unless the caller pinned a version with `If-Match`.
+fn group_role(id: &str, summary: &str, add: bool) -> Value {
     let result = ok(
         "Done: the records changed (`events`, empty when nothing changed) and the version.",
         command_result(),
         true,
     );
+    let mut problems = vec![
+        (400, BAD_IF_MATCH),
+        (401, UNAUTHORIZED),
+        (
+            403,
+            "The caller lacks `groups:read` or `groups:manage`, or is not active \
+            (`forbidden`), or lacks a permission the group grants or would grant \
+            (`escalation`).",
+        ),
+        (404, "No such group."),
+        (404, NOT_IN_ORG),
+        (409, BUSY),
+        (
+            412,
+            "`If-Match` was sent and the org is not at that version, or changed while the \
+            request ran (`version_mismatch`): fetch it and retry. Without `If-Match`, never.",
+        ),
+    ];
+    if add {
+        problems.push((
+            422,
+            "The role doesn't exist, is not a valid key, or would be one too many \
+            (`invalid_field`, `too_many`).",
+        ));
+    } else {
+        problems.push((409, "It would leave no active owner (`last_owner`)."));
+    }
+    let description = if add {
+        "Needs `groups:read`, `groups:manage` and every permission the group grants, before \
+            and after. Adding a role the group grants already changes nothing."
+    } else {
+        "Needs `groups:read`, `groups:manage` and every permission the group grants, before \
+            and after. Removing a role the group doesn't grant (or that doesn't exist) \
+            changes nothing."
+    };
     json!({
         "operationId": id,
         "tags": ["groups"],
         "summary": summary,
-        "description": "Needs `groups:manage` and every permission the group grants, before \
-            and after. The change is pinned to the version the group was read at: even \
-            without `If-Match`, a write by someone else in between is answered 412.",
+        "description": description,
         "parameters": [param("org"), param("group"), param("role"), param("if_match")],
-        "responses": responses(200, result, &[
-            (400, BAD_IF_MATCH),
-            (401, UNAUTHORIZED),
-            (403, "The caller lacks `groups:manage` (`forbidden`), or lacks a \
-                permission the group grants or would grant (`escalation`)."),
-            (403, INACTIVE),
-            (404, "No such group."),
-            (404, NOT_IN_ORG),
-            (409, "It would leave no active owner (`last_owner`)."),
-            (412, STALE),
-            (422, "The role doesn't exist, is not a valid key, or would be one too many \
-                (`invalid_field`, `too_many`)."),
-        ]),
+        "responses": responses(200, result, &problems),
     })
 }
 
@@ -1068,15 +1135,21 @@ fn paths_devices() -> Value {
             "os": described("Label", "The operating system, e.g. \"macOS 15\"."),
         }),
     );
+    let registered = json!({"allOf": [
+        command_result(),
+        object(&["device_id"], json!({"device_id": described("Id", "The new device's id.")})),
+    ]});
     json!({
         "/v1/orgs/{org}/users/{user_id}/devices": {"get": {
             "operationId": "listUserDevices",
             "tags": ["devices"],
             "summary": "A user's devices, revoked ones included",
-            "description": "Needs `devices:read`, for one's own devices too. A user with no \
-                devices, or no such user, gives an empty list.",
+            "description": "Needs `devices:read`, for one's own devices too (`GET \
+                /v1/orgs/{org}/me/devices` needs nothing). A user with no devices gives an \
+                empty list.",
             "parameters": [param("org"), param("user_id")],
-            "responses": read_responses("The devices.", devices(), "devices:read", NOT_IN_ORG),
+            "responses": read_responses("The devices.", devices(), "devices:read",
+                "No such user, or the org is not the caller's (`not_found`)."),
         }},
         "/v1/orgs/{org}/devices": {"get": {
             "operationId": "listDevices",
@@ -1093,33 +1166,49 @@ fn paths_devices() -> Value {
             "description": "Anyone may revoke their own; another user's needs \
                 `devices:revoke`.",
             "parameters": [param("org"), param("device_id"), param("if_match")],
-            "responses": write_responses(200, command_result(), false, &[
-                (403, "The device is another user's and the caller lacks `devices:revoke`, \
+            "responses": write_responses(200, command_result(), Input::Path, &[
+                (403, "The device is another user's and the caller lacks `devices:revoke` \
                     (`forbidden`)."),
                 (404, "No such device."),
                 (409, "The device is revoked already (`device_revoked`)."),
             ]),
         }},
-        "/v1/orgs/{org}/me/devices": {"post": {
-            "operationId": "registerDevice",
-            "tags": ["devices", "me"],
-            "summary": "Record a device the caller signed in from",
-            "description": "Always the caller's own device. Answers 200, not 201; the new \
-                device's id is the `target_id` of the `device` event.",
-            "parameters": [param("org"), param("if_match")],
-            "requestBody": body(device),
-            "responses": write_responses(200, command_result(), true, &[
-                (400, "The body holds `user_id` or `command` (`invalid_request`)."),
-                (422, "The caller has its most devices, revoked ones included \
-                    (`too_many`)."),
-            ]),
-        }},
+        "/v1/orgs/{org}/me/devices": {
+            "get": {
+                "operationId": "listMyDevices",
+                "tags": ["devices", "me"],
+                "summary": "The caller's devices, revoked ones included",
+                "description": "Needs no permission: any member, in any status, may read their \
+                    own.",
+                "parameters": [param("org")],
+                "responses": responses(200, ok("The devices.", devices(), true), &[
+                    (401, UNAUTHORIZED),
+                    (404, NOT_IN_ORG),
+                ]),
+            },
+            "post": {
+                "operationId": "registerDevice",
+                "tags": ["devices", "me"],
+                "summary": "Record a device the caller signed in from",
+                "description": "Always the caller's own device, and the caller must be active. \
+                    The new device's id is `device_id` (also the `target_id` of the `device` \
+                    event).",
+                "parameters": [param("org"), param("if_match")],
+                "requestBody": body(device),
+                "responses": write_responses(201, registered, Input::Body, &[
+                    (422, "The body holds `user_id` (it comes from the credential) or \
+                        `command` (`invalid_request`)."),
+                    (422, "The caller has its most devices, revoked ones included \
+                        (`too_many`)."),
+                ]),
+            },
+        },
         "/v1/orgs/{org}/me/devices/{device_id}/seen": {"post": {
             "operationId": "recordDeviceSeen",
             "tags": ["devices", "me"],
             "summary": "Note that one of the caller's devices was seen now",
             "parameters": [param("org"), param("device_id"), param("if_match")],
-            "responses": write_responses(200, command_result(), false, &[
+            "responses": write_responses(200, command_result(), Input::Path, &[
                 (403, "The device is another user's (`not_yours`)."),
                 (404, "No such device."),
                 (409, "The device was revoked (`device_revoked`)."),
@@ -1135,6 +1224,12 @@ fn paths_seats() -> Value {
         json!({"seats_purchased": purchased.clone()}),
     );
     let update = strict(&["seats_purchased"], json!({"seats_purchased": purchased}));
+    let invalid = format!(
+        "The body holds a field other than `seats_purchased`, or `seats_purchased` is \
+        missing, not a whole number, or outside 0 to {} (`invalid_request`); `errors` names \
+        the field.",
+        limits::SEATS_PURCHASED
+    );
     json!({
         "/v1/orgs/{org}/seats": {"get": {
             "operationId": "getSeats",
@@ -1159,20 +1254,44 @@ fn paths_seats() -> Value {
                 "operationId": "setSeatsPurchased",
                 "tags": ["seats"],
                 "summary": "Set the purchased seat count",
-                "description": "Needs `billing:manage`.",
+                "description": "Needs `billing:manage`. The body is checked before the \
+                    caller's permission.",
                 "parameters": [param("org"), param("if_match")],
                 "requestBody": body(update),
-                "responses": write_responses(200, command_result(), true, &[
-                    (400, "The body holds a field other than `seats_purchased` \
-                        (`invalid_request`)."),
+                "responses": write_responses(200, command_result(), Input::Checked, &[
                     (403, "The caller lacks `billing:manage` (`forbidden`)."),
                     (409, "Fewer than the seats held (`seats_below_held`)."),
-                    (422, "`seats_purchased` is missing, not a whole number, or above the \
-                        bound; `errors` names it `seats`."),
+                    (422, &invalid),
                 ]),
             },
         },
     })
+}
+
+/// Check answers: full explanations from D1, or bare decisions from the index in KV.
+fn check_answers() -> (Value, Value) {
+    let answered = |source: &str| {
+        object(
+            &["version", "source"],
+            json!({
+                "version": described("Version", "The org's version the answer is from."),
+                "source": {"const": source},
+            }),
+        )
+    };
+    let one = json!({"oneOf": [
+        {"allOf": [schema("CheckResult"), answered("d1")]},
+        {"allOf": [schema("CheckDecision"), answered("kv")]},
+    ]});
+    let many = |result: &str, source: &str| {
+        extended(
+            answered(source),
+            json!({"results": list(schema(result))}),
+            &["results"],
+        )
+    };
+    let batch = json!({"oneOf": [many("CheckResult", "d1"), many("CheckDecision", "kv")]});
+    (one, batch)
 }
 
 fn paths_checks() -> Value {
@@ -1183,70 +1302,107 @@ fn paths_checks() -> Value {
                 permission is denied."},
         })
     };
-    let min_version = or_null(json!({
-        "type": "integer",
-        "description": "Refuse unless the answer is from at least this version of the org.",
-    }));
+    let options = json!({
+        "min_version": or_null(json!({
+            "type": "integer",
+            "description": "Answer from at least this version of the org, e.g. the version a \
+                write returned.",
+        })),
+        "reasons": {
+            "type": "boolean",
+            "default": true,
+            "description": "Whether to explain each decision. Without reasons the answer may \
+                come from KV.",
+        },
+    });
     let one = extended(
         strict(&["user_id", "permission"], check()),
-        json!({"min_version": min_version.clone()}),
+        options.clone(),
         &[],
     );
-    let many = strict(
-        &["checks"],
-        json!({
-            "checks": list_max(strict(&["user_id", "permission"], check()), 1000),
-            "min_version": min_version,
-        }),
+    let many = extended(
+        strict(
+            &["checks"],
+            json!({"checks": list_max(strict(&["user_id", "permission"], check()), 1000)}),
+        ),
+        options,
+        &[],
     );
-    let answer = json!({"allOf": [schema("CheckResult"), object(&["version"], json!({
-        "version": schema("Version"),
-    }))]});
-    let answers = object(
-        &["results", "version"],
-        json!({
-            "results": list(schema("CheckResult")),
-            "version": schema("Version"),
-        }),
-    );
+    let (answer, answers) = check_answers();
+    let sources = "With `reasons` true (the default) the answer comes from D1, which is always \
+        current, with each decision explained (`source` is `d1`). With `reasons` false it comes \
+        from the org's compiled index in KV when KV has one (at `min_version` or later, if sent), \
+        and holds only the decisions (`source` is `kv`); KV can lag a change by about a \
+        minute, so send the version a write returned as `min_version` to see that write. When \
+        KV has nothing recent enough, the answer comes from D1 as with `reasons` true.";
     let forbidden = "Checking another user needs `users:read` and an active caller \
         (`forbidden`); checking oneself needs nothing.";
     let stale = "`min_version` is newer than any version of the org (`invalid_request`).";
+    let invalid = "The body is not an object, lacks a field, holds another, or has a value of \
+        the wrong type (`invalid_request`).";
     json!({
         "/v1/orgs/{org}/checks": {"post": {
             "operationId": "check",
             "tags": ["checks"],
             "summary": "Is a user allowed a permission, and why",
-            "description": "A deny is an answer, with its reasons, not an error.",
+            "description": format!("A deny is an answer, not an error. {sources}"),
             "parameters": [param("org")],
             "requestBody": body(one),
             "responses": responses(200, ok("The decision.", answer, true), &[
-                (400, "The body is not JSON, lacks a field or holds another \
-                    (`invalid_request`)."),
-                (400, stale),
+                (400, BAD_JSON),
                 (401, UNAUTHORIZED),
                 (403, forbidden),
                 (404, NOT_IN_ORG),
                 (413, TOO_LARGE),
                 (415, NOT_JSON),
+                (422, invalid),
+                (422, stale),
             ]),
         }},
         "/v1/orgs/{org}/checks/batch": {"post": {
             "operationId": "checkBatch",
             "tags": ["checks"],
             "summary": "Many checks at one version of the org",
-            "description": "At most 1000 checks; the results are in the order asked.",
+            "description": format!("At most 1000 checks; the results are in the order asked. \
+                {sources}"),
             "parameters": [param("org")],
             "requestBody": body(many),
             "responses": responses(200, ok("The decisions.", answers, true), &[
-                (400, "The body is not JSON, lacks a field, holds another, or asks more than \
-                    1000 checks (`invalid_request`)."),
-                (400, stale),
+                (400, BAD_JSON),
                 (401, UNAUTHORIZED),
                 (403, forbidden),
                 (404, NOT_IN_ORG),
                 (413, TOO_LARGE),
                 (415, NOT_JSON),
+                (422, invalid),
+                (422, "More than 1000 checks (`invalid_request`)."),
+                (422, stale),
+            ]),
+        }},
+    })
+}
+
+/// The org's name and settings.
+fn paths_settings() -> Value {
+    let update = strict(
+        &[],
+        json!({
+            "name": or_null(schema("Name")),
+            "settings": or_null(described("OrgSettings", "Replaces the org's settings: a field \
+                left out takes its default.")),
+        }),
+    );
+    json!({
+        "/v1/orgs/{org}/settings": {"patch": {
+            "operationId": "updateOrg",
+            "tags": ["orgs"],
+            "summary": "Change the org's name or settings",
+            "description": "Needs `org:manage`.",
+            "parameters": [param("org"), param("if_match")],
+            "requestBody": body(update),
+            "responses": write_responses(200, command_result(), Input::Body, &[
+                (403, "The caller lacks `org:manage` (`forbidden`)."),
+                (422, "The body holds `command` (`invalid_request`)."),
             ]),
         }},
     })
@@ -1282,11 +1438,11 @@ fn paths_org_data() -> Value {
             "operationId": "exportOrg",
             "tags": ["orgs"],
             "summary": "The whole org as a document",
-            "description": "Needs every permission in the catalog. Invitations are exported \
-                without their token hashes, which an import requires: a document with \
-                invitations can't be imported back as exported.",
+            "description": "Needs every permission in the catalog. The document is the one \
+                `PUT /v1/orgs/{org}/import` takes back, with every list present; invitations \
+                keep their token hashes, so pending ones still work after an import.",
             "parameters": [param("org")],
-            "responses": responses(200, ok("The org.", schema("OrgExport"), true), &[
+            "responses": responses(200, ok("The org.", schema("OrgDocument"), true), &[
                 (401, UNAUTHORIZED),
                 (403, everything),
                 (404, NOT_IN_ORG),
@@ -1296,15 +1452,13 @@ fn paths_org_data() -> Value {
             "operationId": "importOrg",
             "tags": ["orgs"],
             "summary": "Replace the whole org with a document",
-            "description": "Needs every permission in the catalog, and the importing user must \
-                be an active owner in the document. The document is checked before the \
-                caller's permissions.",
+            "description": "Needs every permission in the catalog, checked before the body \
+                is read, and the importing user must be an active owner in the document.",
             "parameters": [param("org"), param("if_match")],
             "requestBody": body(schema("OrgDocument")),
             "responses": responses(200, ok("Imported.", imported, true), &[
-                (400, "The body is not UTF-8, `org.id` is not the org of the URL, the \
-                    importing user is not an active owner in the document, or `If-Match` is \
-                    malformed (`invalid_request`)."),
+                (400, "The body is not UTF-8, or `If-Match` is malformed \
+                    (`invalid_request`)."),
                 (401, UNAUTHORIZED),
                 (403, everything),
                 (404, NOT_IN_ORG),
@@ -1312,6 +1466,8 @@ fn paths_org_data() -> Value {
                 (413, DOCUMENT_TOO_LARGE),
                 (415, NOT_JSON),
                 (422, BAD_DOCUMENT),
+                (422, "`org.id` is not the org of the URL, or the importing user is not an \
+                    active owner in the document (`invalid_request`)."),
             ]),
         }},
     })
@@ -1347,20 +1503,21 @@ fn paths_api_keys() -> Value {
                 "tags": ["api-keys"],
                 "summary": "Create an API key acting as the caller",
                 "description": "Needs `api_keys:manage` and a person's credential (a JWT): an \
-                    API key can't create keys. The key is in the response, once: only its \
-                    hash is kept.",
+                    API key can't create keys. The body is checked before the caller's \
+                    permission. The key is in the response, once: only its hash is kept.",
                 "security": [{"bearer": []}],
                 "parameters": [param("org")],
                 "requestBody": body(request),
                 "responses": responses(201, ok("Created.", schema("NewApiKey"), false), &[
-                    (400, "The body is not JSON, `name` is missing or breaks the rules of a \
-                        name, or another field is present (`invalid_request`)."),
+                    (400, BAD_JSON),
                     (401, UNAUTHORIZED),
                     (403, &forbidden),
                     (403, "The caller used an API key (`forbidden`)."),
                     (404, NOT_IN_ORG),
                     (413, TOO_LARGE),
                     (415, NOT_JSON),
+                    (422, "The body is not an object, `name` is missing or breaks the rules of \
+                        a name, or another field is present (`invalid_request`)."),
                 ]),
             },
         },
@@ -1666,6 +1823,11 @@ fn schemas_access() -> Value {
                 "permission": {"type": "string"},
             })),
         ]},
+        "CheckDecision": object(&["user_id", "permission", "decision"], json!({
+            "user_id": {"type": "string"},
+            "permission": {"type": "string"},
+            "decision": {"type": "string", "enum": ["allow", "deny"]},
+        })),
     })
 }
 
@@ -1697,20 +1859,29 @@ fn schemas_changes() -> Value {
             "version": schema("Version"),
             "events": list(schema("Event")),
             "notes": list(schema("Note")),
+            "invitations": list(described("IssuedInvitation", "Present when the command \
+                issued invitation tokens (invite, resend): one per token.")),
         })),
         "InviteResult": {"allOf": [
             schema("CommandResult"),
-            object(&["invitations"], json!({"invitations": list(object(
-                &["id", "email", "expires_at", "token", "accept_url"],
-                json!({
-                    "id": schema("Id"),
-                    "email": schema("Email"),
-                    "expires_at": schema("Timestamp"),
-                    "token": {"type": "string", "description": "Shown once."},
-                    "accept_url": {"type": "string", "format": "uri"},
-                }),
-            ))})),
+            object(&["invitations"], json!({
+                "invitations": {"type": "array", "minItems": 1},
+            })),
         ]},
+        "IssuedInvitation": object(
+            &["id", "email", "expires_at", "token", "accept_url"],
+            json!({
+                "id": schema("Id"),
+                "email": schema("Email"),
+                "expires_at": schema("Timestamp"),
+                "token": {"type": "string", "description": "Shown once: only its hash is kept."},
+                "accept_url": {
+                    "type": "string",
+                    "format": "uri",
+                    "description": "The deployment's accept page with `#token=` and the token.",
+                },
+            }),
+        ),
         "AuditPage": object(&["entries", "next_cursor"], json!({
             "entries": list_max(json!({"allOf": [schema("Event"), object(&["version", "seq"],
                 json!({
@@ -1765,8 +1936,8 @@ fn problem_schema() -> Value {
     )
 }
 
-/// The org document (`roster_engine::OrgDocument`) that create and import read, and the one
-/// export writes.
+/// The org document (`roster_engine::OrgDocument`) that create and import read and export
+/// writes.
 fn schemas_document() -> Value {
     let roles: Vec<&str> = BuiltinRole::ALL.iter().map(|r| r.key()).collect();
     let days = limits::INVITATION_DAYS;
@@ -1774,11 +1945,7 @@ fn schemas_document() -> Value {
     let hash = json!({"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "The \
         SHA-256 of the current token, in lowercase hex."});
     json!({
-        "OrgDocument": org_document("StoredInvitation", &["version", "org", "users"]),
-        "OrgExport": org_document("ExportedInvitation", &[
-            "version", "org", "permissions", "roles", "groups", "users", "invitations",
-            "devices",
-        ]),
+        "OrgDocument": org_document(),
         "OrgHeader": strict(&["id", "name", "seats_purchased"], json!({
             "id": schema("Key"),
             "name": schema("Name"),
@@ -1820,13 +1987,12 @@ fn schemas_document() -> Value {
             json!({"token_hash": hash}),
             &["token_hash"],
         )),
-        "ExportedInvitation": closed(invitation_record(&stored)),
     })
 }
 
-fn org_document(invitation: &str, required: &[&str]) -> Value {
+fn org_document() -> Value {
     strict(
-        required,
+        &["version", "org", "users"],
         json!({
             "version": {"const": DOCUMENT_VERSION},
             "org": schema("OrgHeader"),
@@ -1834,7 +2000,7 @@ fn org_document(invitation: &str, required: &[&str]) -> Value {
             "roles": list_max(schema("CustomRole"), limits::CUSTOM_ROLES_PER_ORG),
             "groups": list_max(schema("GroupRecord"), limits::GROUPS_PER_ORG),
             "users": list_max(schema("UserRecord"), limits::USERS_PER_ORG),
-            "invitations": list_max(schema(invitation), limits::INVITATIONS_PER_ORG),
+            "invitations": list_max(schema("StoredInvitation"), limits::INVITATIONS_PER_ORG),
             "devices": list(described("Device", format!("At most {} per user, revoked ones \
                 included.", limits::DEVICES_PER_USER).as_str())),
         }),
