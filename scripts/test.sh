@@ -14,9 +14,10 @@ cargo fmt --all --check
 
 step "lints"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy -p roster-worker --target wasm32-unknown-unknown --quiet -- -D warnings
 
 step "native tests"
-cargo test --workspace --exclude roster-bench 2>&1 | tee -a "$log"
+cargo test --workspace --exclude roster-bench --exclude roster-worker 2>&1 | tee -a "$log"
 
 step "Wasm: decision vectors under Node and in headless Chromium"
 (
@@ -25,8 +26,17 @@ step "Wasm: decision vectors under Node and in headless Chromium"
     cargo test --target wasm32-unknown-unknown --test vectors --test vectors_browser
 ) 2>&1 | tee -a "$log"
 
+step "the API against a real wrangler dev (workerd, local D1 and KV)"
+bash tests/api/run.sh 2>&1 | tee -a "$log"
+
 # One closing line for the whole run, summed over every test binary.
+# cargo prints "test result: ok. N passed; M failed"; node's runner prints "ℹ pass N", "ℹ fail M".
 passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{ s += $4 } END { print s + 0 }')
-failed=$(grep -oE '[0-9]+ failed' "$log" | awk '{ s += $1 } END { print s + 0 }')
+failed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" |
+  awk '{ s += $6 } END { print s + 0 }')
+node_passed=$(grep -oE '^ℹ pass [0-9]+' "$log" | awk '{ s += $3 } END { print s + 0 }')
+node_failed=$(grep -oE '^ℹ fail [0-9]+' "$log" | awk '{ s += $3 } END { print s + 0 }')
+passed=$((passed + node_passed))
+failed=$((failed + node_failed))
 printf '\n%s passed, %s failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -117,9 +117,13 @@ async fn route(app: &App, mut req: Request) -> Reply {
             }
             org_route(app, &mut req, &caller, method, rest).await
         }
-        (_, ["healthz"] | ["v1", "openapi.json"] | ["v1", "invitations", "accept"] | [""]) => Err(
-            Problem::new(405, "method_not_allowed", "that method is not allowed here"),
-        ),
+        (Method::Head, ["healthz"]) => Ok(Response::empty()?),
+        (_, ["healthz"] | ["v1", "openapi.json"] | [""]) => {
+            Err(Problem::method_not_allowed("GET, HEAD"))
+        }
+        (_, ["v1", "invitations", "accept"] | ["v1", "orgs"]) => {
+            Err(Problem::method_not_allowed("POST"))
+        }
         _ => Err(Problem::new(404, "not_found", "no such endpoint")),
     }
 }
@@ -378,7 +382,7 @@ async fn org_route(
             )
             .await
         }
-        (Patch, ["settings"]) => body_command(app, req, caller, "update_org", &[]).await,
+        (Patch, ["settings"]) => update_settings(app, req, caller).await,
         (Post, ["me", "activity"]) => {
             let user = caller.user_id.as_str();
             command(
@@ -526,10 +530,13 @@ async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, Problem> 
         .ok()
         .flatten()
         .unwrap_or_default();
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if media_type != "application/json" {
         return Err(Problem::new(
             415,
             "unsupported_media_type",
@@ -553,7 +560,7 @@ async fn read_body(req: &mut Request, limit: usize) -> Result<Vec<u8>, Problem> 
 async fn read_json<T: DeserializeOwned>(req: &mut Request, limit: usize) -> Result<T, Problem> {
     let bytes = read_body(req, limit).await?;
     let de = &mut serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." || path == "?" {
             "body".to_owned()
@@ -562,10 +569,21 @@ async fn read_json<T: DeserializeOwned>(req: &mut Request, limit: usize) -> Resu
         };
         let inner = e.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Data => Problem::invalid(field, inner.to_string()),
+            serde_json::error::Category::Data => {
+                // The field names where; the parser's line and column add nothing.
+                let message = inner.to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m);
+                Problem::invalid(field, message)
+            }
             _ => Problem::field(field, format!("not valid JSON: {inner}")),
         }
-    })
+    })?;
+    // One JSON value and nothing after it.
+    de.end()
+        .map_err(|_| Problem::field("body", "not valid JSON: text after the JSON value"))?;
+    Ok(value)
 }
 
 fn etag(version: i64) -> String {
@@ -882,6 +900,31 @@ async fn update_user(app: &App, req: &mut Request, caller: &Caller, id: &str) ->
     command(app, req, caller, Value::Object(fields)).await
 }
 
+/// Changes the org's name or settings; settings not named keep their current values.
+async fn update_settings(app: &App, req: &mut Request, caller: &Caller) -> Reply {
+    let body: Value = read_json(req, BODY_LIMIT).await?;
+    let Value::Object(mut fields) = body else {
+        return Err(Problem::invalid("body", "expected a JSON object"));
+    };
+    if let Some(Value::Object(changes)) = fields.get("settings").cloned() {
+        let mut session = store::open(&app.db, &caller.org_id).await?;
+        let current = session.loaded()?.org.settings().clone();
+        let mut merged = serde_json::to_value(current).map_err(Problem::internal)?;
+        for (key, value) in changes {
+            merged[key] = value;
+        }
+        fields.insert("settings".into(), merged);
+    }
+    if fields.contains_key("command") {
+        return Err(Problem::invalid(
+            "command",
+            "comes from the URL, not the body",
+        ));
+    }
+    fields.insert("command".into(), json!("update_org"));
+    command(app, req, caller, Value::Object(fields)).await
+}
+
 async fn invite(app: &App, req: &mut Request, caller: &Caller) -> Reply {
     let body: Value = read_json(req, BODY_LIMIT).await?;
     let Value::Object(mut fields) = body else {
@@ -1072,6 +1115,9 @@ async fn check(app: &App, req: &mut Request, caller: &Caller, batch: bool) -> Re
     if !reasons {
         if let Some(kv) = &app.kv {
             if let Some((version, index)) = edge::index(kv, &caller.org_id, min_version).await {
+                if !index.contains_user(caller.user_id.as_str()) {
+                    return Err(Problem::not_found());
+                }
                 if others && !index.check(caller.user_id.as_str(), "users:read") {
                     return Err(Problem::new(
                         403,
@@ -1121,6 +1167,14 @@ async fn check(app: &App, req: &mut Request, caller: &Caller, batch: bool) -> Re
             value
         })
         .collect();
+    let results = if reasons {
+        results
+    } else {
+        results
+            .into_iter()
+            .map(|r| json!({"user_id": r["user_id"], "permission": r["permission"], "decision": r["decision"]}))
+            .collect()
+    };
     check_response(results, loaded.version, batch, "d1")
 }
 

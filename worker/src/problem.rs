@@ -15,6 +15,8 @@ pub struct Problem {
     pub detail: String,
     /// Field errors: the field (a JSON path or parameter name) and what is wrong with it.
     pub fields: Vec<(String, String)>,
+    /// For 405: the methods the resource does allow (sent as `Allow`).
+    pub allow: Option<&'static str>,
 }
 
 impl Problem {
@@ -24,6 +26,7 @@ impl Problem {
             code,
             detail: detail.into(),
             fields: Vec::new(),
+            allow: None,
         }
     }
 
@@ -35,6 +38,7 @@ impl Problem {
             code: "invalid_request",
             detail: format!("{field}: {message}"),
             fields: vec![(field, message)],
+            allow: None,
         }
     }
 
@@ -45,6 +49,15 @@ impl Problem {
             status: 422,
             code: "invalid_request",
             ..Problem::field(field, message)
+        }
+    }
+
+    /// The resource exists, but not with this method.
+    pub fn method_not_allowed(allow: &'static str) -> Problem {
+        let detail = format!("use {allow} here");
+        Problem {
+            allow: Some(allow),
+            ..Problem::new(405, "method_not_allowed", detail)
         }
     }
 
@@ -111,6 +124,9 @@ impl Problem {
         if self.status == 401 {
             let _ = headers.set("www-authenticate", "Bearer");
         }
+        if let Some(allow) = self.allow {
+            let _ = headers.set("allow", allow);
+        }
         let body = self.to_json().to_string();
         Response::ok(body)
             .map(|r| r.with_status(self.status).with_headers(headers))
@@ -154,7 +170,10 @@ impl From<CommandError> for Problem {
 
 impl From<DocumentError> for Problem {
     fn from(e: DocumentError) -> Problem {
-        let mut problem = Problem::new(422, "invalid_document", e.to_string());
+        // Only JSON that can't be parsed keeps the parser's position in its message.
+        let unparseable = e.path == "." && e.message.contains(" at line ");
+        let status = if unparseable { 400 } else { 422 };
+        let mut problem = Problem::new(status, "invalid_document", e.to_string());
         problem.fields.push((e.path, e.message));
         problem
     }

@@ -14,7 +14,6 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use futures_util::lock::{Mutex, MutexGuard};
 use roster_engine::command::TargetKind;
 use roster_engine::{Command, Context, Org, OrgDocument, Outcome, SystemEntropy, Timestamp};
 use serde::Deserialize;
@@ -37,21 +36,44 @@ impl Loaded {
     }
 }
 
-type Slot = Mutex<Option<Loaded>>;
-
-thread_local! {
-    /// One slot per org this isolate has served. A slot is made once per org and lives as
-    /// long as the isolate (it is leaked so that a lock guard can outlive any borrow of the
-    /// map); only authenticated requests reach here, so orgs bound the count.
-    static ORGS: RefCell<HashMap<String, &'static Slot>> = RefCell::new(HashMap::new());
+/// An org's place in this isolate: the copy loaded (absent while a request holds it), and
+/// who holds it.
+#[derive(Default)]
+struct Slot {
+    loaded: Option<Loaded>,
+    // INVARIANT: at most one live session per org holds the slot; it gives `loaded` back on
+    // drop. A holder older than LEASE_MS is presumed lost (a request the runtime abandoned
+    // never drops its future), and the next request takes over.
+    holder: Option<(u64, u64)>,
 }
 
-fn slot(org_id: &str) -> &'static Slot {
+/// How long a session may hold an org before others presume it lost.
+const LEASE_MS: u64 = 10_000;
+
+thread_local! {
+    /// One slot per org this isolate has served.
+    static ORGS: RefCell<HashMap<String, Slot>> = RefCell::new(HashMap::new());
+    static NEXT_TOKEN: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+}
+
+fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}
+
+/// Takes the org's slot if it is free (or its holder is presumed lost); returns the copy it
+/// held, if any.
+fn try_take(org_id: &str, token: u64) -> Option<Option<Loaded>> {
     ORGS.with(|orgs| {
-        *orgs
-            .borrow_mut()
-            .entry(org_id.to_owned())
-            .or_insert_with(|| Box::leak(Box::new(Mutex::new(None))))
+        let mut orgs = orgs.borrow_mut();
+        let slot = orgs.entry(org_id.to_owned()).or_default();
+        let now = now_ms();
+        match slot.holder {
+            Some((_, since)) if now.saturating_sub(since) < LEASE_MS => None,
+            _ => {
+                slot.holder = Some((token, now));
+                Some(slot.loaded.take())
+            }
+        }
     })
 }
 
@@ -164,29 +186,67 @@ async fn load(db: &D1Database, org_id: &str) -> Result<Loaded, Problem> {
     })
 }
 
-/// A locked, current org for one request. Dropping it lets the next request in.
+/// A current org held by one request. Requests to the same org in one isolate take turns:
+/// each holds the org while it reads or changes it, so nobody sees a change before D1 has it.
+/// Dropping the session gives the org back.
+///
+/// Waiting is by polling with a timer, not by waking one request from another: the Workers
+/// runtime cancels a request that only waits on another request's promise as hung.
 pub struct Session {
-    guard: MutexGuard<'static, Option<Loaded>>,
+    org_id: String,
+    token: u64,
+    loaded: Option<Loaded>,
 }
 
 impl Session {
     pub fn loaded(&mut self) -> Result<&mut Loaded, Problem> {
-        self.guard
-            .as_mut()
-            .ok_or_else(|| Problem::internal("session without an org"))
+        self.loaded.as_mut().ok_or_else(|| Problem::internal("session without an org"))
+    }
+
+    /// Forgets the copy, so the next request loads what D1 holds.
+    fn discard(&mut self) {
+        self.loaded = None;
     }
 }
 
-/// Locks the org in this isolate and makes sure the loaded copy is the current version.
-pub async fn open(db: &D1Database, org_id: &str) -> Result<Session, Problem> {
-    let mut guard = slot(org_id).lock().await;
-    let version = current_version(db, org_id).await?;
-    let fresh = guard.as_ref().is_some_and(|l| l.version == version);
-    if !fresh {
-        *guard = None;
-        *guard = Some(load(db, org_id).await?);
+impl Drop for Session {
+    fn drop(&mut self) {
+        let loaded = self.loaded.take();
+        ORGS.with(|orgs| {
+            if let Some(slot) = orgs.borrow_mut().get_mut(&self.org_id) {
+                // Only the holder gives back; a session whose lease was taken over keeps
+                // nothing, as its copy may be older than the new holder's.
+                if slot.holder.is_some_and(|(token, _)| token == self.token) {
+                    slot.holder = None;
+                    slot.loaded = loaded;
+                }
+            }
+        });
     }
-    Ok(Session { guard })
+}
+
+/// Holds the org for this request and makes sure the copy is at D1's current version.
+pub async fn open(db: &D1Database, org_id: &str) -> Result<Session, Problem> {
+    let token = NEXT_TOKEN.with(|t| {
+        let token = t.get();
+        t.set(token.wrapping_add(1));
+        token
+    });
+    let mut wait_ms = 1;
+    let held = loop {
+        if let Some(held) = try_take(org_id, token) {
+            break held;
+        }
+        worker::Delay::from(std::time::Duration::from_millis(wait_ms)).await;
+        wait_ms = (wait_ms * 2).min(16);
+    };
+    let mut session = Session { org_id: org_id.to_owned(), token, loaded: held };
+    let version = current_version(db, org_id).await?;
+    if session.loaded.as_ref().is_none_or(|l| l.version != version) {
+        session.loaded = None;
+        session.loaded = Some(load(db, org_id).await?);
+    }
+    Ok(session)
 }
 
 /// Why a write failed.
@@ -235,7 +295,7 @@ pub async fn execute(
     let statements = match statements {
         Ok(s) => s,
         Err(p) => {
-            *session.guard = None;
+            session.discard();
             return Err(WriteError::Problem(p));
         }
     };
@@ -246,7 +306,7 @@ pub async fn execute(
             Ok((outcome, version + 1))
         }
         Err(e) => {
-            *session.guard = None;
+            session.discard();
             let message = e.to_string();
             if message.contains("version_guard") || message.contains("CHECK constraint failed: ok")
             {
@@ -256,6 +316,12 @@ pub async fn execute(
                     409,
                     "seats_exhausted",
                     "no free seat: every purchased seat is held",
+                )))
+            } else if message.contains("UNIQUE constraint failed: invitations.token_hash") {
+                Err(WriteError::Problem(Problem::new(
+                    409,
+                    "conflict",
+                    "an invitation token collided; try again",
                 )))
             } else if message.contains("UNIQUE constraint failed: users.org_id, users.email") {
                 Err(WriteError::Problem(Problem::new(
@@ -541,7 +607,13 @@ pub async fn write_org(
     }
     db.batch(out).await.map_err(|e| {
         let message = e.to_string();
-        if message.contains("UNIQUE constraint failed: orgs.id") {
+        if message.contains("UNIQUE constraint failed: invitations.token_hash") {
+            Problem::new(
+                409,
+                "conflict",
+                "an invitation's `token_hash` is already used by another org's invitation",
+            )
+        } else if message.contains("UNIQUE constraint failed: orgs.id") {
             Problem::new(
                 409,
                 "already_exists",

@@ -155,6 +155,11 @@ impl AccessIndex {
             .collect()
     }
 
+    /// Whether `user` is a user of the org (in any status).
+    pub fn contains_user(&self, user: &str) -> bool {
+        self.users.contains_key(user)
+    }
+
     /// How many users and permissions it covers.
     pub fn size(&self) -> (usize, usize) {
         (self.user_ids.len(), self.permission_keys.len())
