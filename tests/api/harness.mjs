@@ -72,8 +72,8 @@ function migrate(stateDir) {
 
 /// A running `wrangler dev`: its process group and the tail of its output.
 class DevServer {
-  constructor({ stateDir, port, secret, provisioningSecret }) {
-    Object.assign(this, { stateDir, port, secret, provisioningSecret });
+  constructor({ stateDir, port, secret, provisioningSecret, vars }) {
+    Object.assign(this, { stateDir, port, secret, provisioningSecret, vars });
     this.child = null;
     this.log = '';
   }
@@ -84,6 +84,7 @@ class DevServer {
       '--persist-to', this.stateDir, '--show-interactive-dev-session=false',
       '--var', `JWT_SECRET:${this.secret}`,
       '--var', `ROSTER_PROVISIONING_SECRET:${this.provisioningSecret}`,
+      ...Object.entries(this.vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
     ];
     // Detached: the child leads its own process group, so stopping kills workerd with it.
     const child = spawn(WRANGLER, args, { cwd: ROOT, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -181,8 +182,9 @@ async function request(base, method, urlPath, options = {}) {
   return { status: res.status, headers: res.headers, text, json };
 }
 
-/// Starts `wrangler dev` on a fresh state directory with the schema applied.
-export async function startWorker() {
+/// Starts `wrangler dev` on a fresh state directory with the schema applied. `vars` adds
+/// environment variables (e.g. `JWT_JWKS`, `WEBHOOK_URL`).
+export async function startWorker({ vars = {} } = {}) {
   if (!existsSync(path.join(ROOT, 'worker/build/index.js'))) {
     throw new Error(
       'worker/build/index.js is missing: build the worker first with `bash scripts/build-worker.sh` '
@@ -194,7 +196,7 @@ export async function startWorker() {
   const port = await freePort();
   const secret = randomBytes(32).toString('hex');
   const provisioningSecret = `prov_${randomBytes(24).toString('hex')}`;
-  const server = new DevServer({ stateDir, port, secret, provisioningSecret });
+  const server = new DevServer({ stateDir, port, secret, provisioningSecret, vars });
   await server.start();
   const base = `http://127.0.0.1:${port}`;
 

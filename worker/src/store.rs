@@ -200,7 +200,9 @@ pub struct Session {
 
 impl Session {
     pub fn loaded(&mut self) -> Result<&mut Loaded, Problem> {
-        self.loaded.as_mut().ok_or_else(|| Problem::internal("session without an org"))
+        self.loaded
+            .as_mut()
+            .ok_or_else(|| Problem::internal("session without an org"))
     }
 
     /// Forgets the copy, so the next request loads what D1 holds.
@@ -240,7 +242,11 @@ pub async fn open(db: &D1Database, org_id: &str) -> Result<Session, Problem> {
         worker::Delay::from(std::time::Duration::from_millis(wait_ms)).await;
         wait_ms = (wait_ms * 2).min(16);
     };
-    let mut session = Session { org_id: org_id.to_owned(), token, loaded: held };
+    let mut session = Session {
+        org_id: org_id.to_owned(),
+        token,
+        loaded: held,
+    };
     let version = current_version(db, org_id).await?;
     if session.loaded.as_ref().is_none_or(|l| l.version != version) {
         session.loaded = None;
