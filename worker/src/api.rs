@@ -775,7 +775,13 @@ async fn run(
     expected: Option<i64>,
 ) -> Result<(roster_engine::Outcome, i64), Problem> {
     for _ in 0..WRITE_ATTEMPTS {
-        let mut session = store::open(&app.db, &caller.org_id).await?;
+        let mut session = store::open_for_write(&app.db, &caller.org_id).await?;
+        // A pinned version is compared with D1's, not with a copy that may be stale.
+        let copy = session.loaded()?.version;
+        if expected.is_some_and(|e| e != copy) {
+            drop(session);
+            session = store::open(&app.db, &caller.org_id).await?;
+        }
         let version = session.loaded()?.version;
         if expected.is_some_and(|e| e != version) {
             return Err(Problem::new(
