@@ -51,10 +51,12 @@ impl App {
         }
     }
 
-    /// After a change at `version`: compile the index now, store it in KV after the response.
-    fn publish(&self, org: &Org, version: i64) {
-        if let Some(kv) = &self.kv {
-            self.ctx.wait_until(edge::publish(kv, org, version));
+    /// After a change: publish the org's check index to KV soon, after the response.
+    fn publish(&self, org: &Org) {
+        if self.kv.is_some() {
+            if let Some(work) = edge::schedule(&self.env, org.id().as_str()) {
+                self.ctx.wait_until(work);
+            }
         }
     }
 }
@@ -814,7 +816,7 @@ async fn run(
         {
             Ok((outcome, version)) => {
                 if !outcome.events.is_empty() {
-                    app.publish(&session.loaded()?.org, version);
+                    app.publish(&session.loaded()?.org);
                 }
                 if !outcome.tokens.is_empty() {
                     app.deliver_outbox();
@@ -1047,7 +1049,7 @@ async fn accept(app: &App, req: &mut Request) -> Reply {
         let actor = roster_engine::Actor::System;
         match store::execute(&app.db, &mut session, actor, &command, app.now, &base).await {
             Ok((outcome, version)) => {
-                app.publish(&session.loaded()?.org, version);
+                app.publish(&session.loaded()?.org);
                 let user_id = outcome
                     .events
                     .iter()
@@ -1340,7 +1342,7 @@ async fn import(app: &App, req: &mut Request, caller: &Caller) -> Reply {
         return Err(stale(loaded.version));
     }
     let version = store::write_org(&app.db, &org, Some(loaded.version)).await?;
-    app.publish(&org, version);
+    app.publish(&org);
     *loaded = store::Loaded::new(version, org);
     json_response(200, &json!({"version": version}), Some(version))
 }
@@ -1359,7 +1361,7 @@ async fn create_org(app: &App, req: &mut Request) -> Reply {
     let text = std::str::from_utf8(&bytes).map_err(|_| Problem::field("body", "not UTF-8"))?;
     let org = Org::from_json(text)?;
     let version = store::write_org(&app.db, &org, None).await?;
-    app.publish(&org, version);
+    app.publish(&org);
     json_response(
         201,
         &json!({"id": org.id(), "version": version}),

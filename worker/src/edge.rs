@@ -1,5 +1,7 @@
-//! KV: what makes checks fast at the edge. After each change the org's compiled check index
-//! is written under its version, then a pointer to the newest version.
+//! KV: what makes checks fast at the edge. After a change the org's compiled check index is
+//! written under its version, then a pointer to the newest version. Changes in a burst are
+//! published once: compiling and storing the index of a 10,000-user org costs far more than
+//! the change itself, so an isolate publishes at most once per [`PUBLISH_DELAY_MS`].
 //!
 //! How stale a KV read can be: KV is eventually consistent, so another location may see the
 //! previous pointer for up to about 60 seconds after a change, and an isolate reuses a
@@ -19,6 +21,9 @@ use worker::{console_error, KvStore};
 /// beside KV's own propagation delay, and it spares hot checks any I/O.
 pub const POINTER_TTL_MS: u64 = 2_000;
 
+/// How long after a change its index is published; later changes in the window ride along.
+pub const PUBLISH_DELAY_MS: u64 = 500;
+
 /// How long an index stays in KV after a newer version replaced it.
 const INDEX_TTL_SECONDS: u64 = 24 * 60 * 60;
 
@@ -35,6 +40,40 @@ thread_local! {
     static INDEXES: RefCell<HashMap<String, (i64, Rc<AccessIndex>)>> = RefCell::new(HashMap::new());
     /// The newest version this isolate knows of, by org, and when it learned it (ms).
     static POINTERS: RefCell<HashMap<String, (i64, u64)>> = RefCell::new(HashMap::new());
+    /// Orgs with a publication already scheduled in this isolate.
+    static SCHEDULED: RefCell<std::collections::HashSet<String>> = RefCell::default();
+}
+
+/// Schedules publishing the org's index, unless one is already on its way. The returned work
+/// waits [`PUBLISH_DELAY_MS`], takes the org like a request would, and publishes what it
+/// finds then, so it always publishes the newest version.
+pub fn schedule(
+    env: &worker::Env,
+    org_id: &str,
+) -> Option<impl std::future::Future<Output = ()> + 'static> {
+    let fresh = SCHEDULED.with(|s| s.borrow_mut().insert(org_id.to_owned()));
+    if !fresh {
+        return None;
+    }
+    let (db, kv) = (env.d1("DB").ok()?, env.kv("KV").ok()?);
+    let org_id = org_id.to_owned();
+    Some(async move {
+        worker::Delay::from(std::time::Duration::from_millis(PUBLISH_DELAY_MS)).await;
+        SCHEDULED.with(|s| s.borrow_mut().remove(&org_id));
+        let work = match crate::store::open(&db, &org_id).await {
+            Ok(mut session) => match session.loaded() {
+                Ok(loaded) => Some(publish(&kv, &loaded.org, loaded.version)),
+                Err(_) => None,
+            },
+            Err(e) => {
+                console_error!("KV: reading {org_id} to publish it failed: {}", e.detail);
+                None
+            }
+        };
+        if let Some(work) = work {
+            work.await;
+        }
+    })
 }
 
 fn now_ms() -> u64 {
