@@ -573,57 +573,34 @@ pub async fn write_org(
             1
         }
     };
-    for role in &doc.roles {
-        out.push(record_statement(
-            db,
-            org,
-            TargetKind::Role,
-            role.key.as_str(),
-            Some(json_text(role)),
-        )?);
-    }
-    for group in &doc.groups {
-        out.push(record_statement(
-            db,
-            org,
-            TargetKind::Group,
-            group.key.as_str(),
-            Some(json_text(group)),
-        )?);
-    }
     // Users without seats first, so the seat triggers count only what is already written.
-    for user in doc
+    let users = doc
         .users
         .iter()
         .filter(|u| !u.seat)
-        .chain(doc.users.iter().filter(|u| u.seat))
-    {
-        out.push(record_statement(
-            db,
-            org,
-            TargetKind::User,
-            user.id.as_str(),
-            Some(json_text(user)),
-        )?);
-    }
-    for invitation in &doc.invitations {
-        let data = json_text(invitation);
-        out.push(record_statement(
-            db,
-            org,
-            TargetKind::Invitation,
-            invitation.id.as_str(),
-            Some(data),
-        )?);
-    }
-    for device in &doc.devices {
-        out.push(record_statement(
-            db,
-            org,
-            TargetKind::Device,
-            device.id.as_str(),
-            Some(json_text(device)),
-        )?);
+        .chain(doc.users.iter().filter(|u| u.seat));
+    let records = (doc
+        .roles
+        .iter()
+        .map(|r| (TargetKind::Role, r.key.as_str(), json_text(r))))
+    .chain(
+        doc.groups
+            .iter()
+            .map(|g| (TargetKind::Group, g.key.as_str(), json_text(g))),
+    )
+    .chain(users.map(|u| (TargetKind::User, u.id.as_str(), json_text(u))))
+    .chain(
+        doc.invitations
+            .iter()
+            .map(|i| (TargetKind::Invitation, i.id.as_str(), json_text(i))),
+    )
+    .chain(
+        doc.devices
+            .iter()
+            .map(|d| (TargetKind::Device, d.id.as_str(), json_text(d))),
+    );
+    for (kind, id, data) in records {
+        out.push(record_statement(db, org, kind, id, Some(data))?);
     }
     db.batch(out).await.map_err(|e| {
         let message = e.to_string();
