@@ -20,6 +20,7 @@ provisioning=$(node -e "console.log(require('crypto').randomBytes(32).toString('
 
 cargo build --release --quiet -p roster-cli
 bash scripts/build-worker.sh > "$out/build-worker.log" 2>&1 || { cat "$out/build-worker.log"; exit 1; }
+bash scripts/build-element.sh
 wrangler d1 migrations apply DB --local --persist-to "$state" > /dev/null
 wrangler dev --local --ip 127.0.0.1 --port "$port" --persist-to "$state" \
   --show-interactive-dev-session=false \

@@ -14,6 +14,7 @@ base="http://127.0.0.1:$port"
 cargo build --release --quiet -p roster-cli
 bash scripts/build-worker.sh > target/build-worker.log 2>&1 ||
   { cat target/build-worker.log; exit 1; }
+bash scripts/build-element.sh
 
 # Local secrets, made once. Production sets them with `wrangler secret put`.
 if [ ! -f .dev.vars ]; then
@@ -51,6 +52,9 @@ fi
 cat <<MSG
 
 Roster is running at $base (the worker on a local D1 and KV under $state).
+
+  The element on the live org:  $base/#token=$owner
+  The element in demo mode:     $base/
 
   An owner's token (usr_00001, valid a day):
     $owner

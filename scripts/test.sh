@@ -15,9 +15,11 @@ cargo fmt --all --check
 step "lints"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo clippy -p roster-worker --target wasm32-unknown-unknown --quiet -- -D warnings
+cargo clippy -p roster-element --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 
 step "native tests"
-cargo test --workspace --exclude roster-bench --exclude roster-worker 2>&1 | tee -a "$log"
+cargo test --workspace --exclude roster-bench --exclude roster-worker --exclude roster-element \
+  2>&1 | tee -a "$log"
 
 step "Wasm: decision vectors under Node and in headless Chromium"
 (
@@ -26,7 +28,16 @@ step "Wasm: decision vectors under Node and in headless Chromium"
     cargo test --target wasm32-unknown-unknown --test vectors --test vectors_browser
 ) 2>&1 | tee -a "$log"
 
+step "<roster-users> in headless Chromium"
+(
+  cd web-component
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --target wasm32-unknown-unknown --test browser
+) 2>&1 | tee -a "$log"
+
 step "the API against a real wrangler dev (workerd, local D1 and KV)"
+bash scripts/build-worker.sh > target/build-worker.log 2>&1 || { cat target/build-worker.log; exit 1; }
+bash scripts/build-element.sh
 bash tests/api/run.sh 2>&1 | tee -a "$log"
 
 # One closing line for the whole run, summed over every test binary.

@@ -16,6 +16,9 @@ fi
 if [ ! -f worker/build/index.js ]; then
   bash scripts/build-worker.sh
 fi
+if [ ! -f web-component/dist/index.html ]; then
+  bash scripts/build-element.sh
+fi
 
 files=()
 options=()

@@ -65,8 +65,8 @@ impl RosterUsers {
 
     /// Shows a generated demo org of `users` users, with no server at all.
     #[wasm_bindgen(js_name = loadDemo)]
-    pub fn load_demo(&self, users: usize, seed: u64) -> Result<(), JsError> {
-        let org = demo::generate(&demo::DemoSpec::small(users, seed));
+    pub fn load_demo(&self, users: usize, seed: u32) -> Result<(), JsError> {
+        let org = demo::generate(&demo::DemoSpec::small(users, u64::from(seed)));
         {
             let mut state = self.state.borrow_mut();
             // The demo viewer is the first owner, who may do everything.
@@ -105,6 +105,17 @@ impl RosterUsers {
             };
             query.sort = key;
             query.cursor = None;
+        }
+        self.render()
+    }
+
+    /// Shows an error in place of the table (e.g. the API refused).
+    #[wasm_bindgen(js_name = showError)]
+    pub fn show_error(&self, message: &str) -> Result<(), JsError> {
+        {
+            let mut state = self.state.borrow_mut();
+            state.org = None;
+            state.error = Some(message.to_owned());
         }
         self.render()
     }

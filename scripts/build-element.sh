@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds <roster-users> into web-component/dist: the loader, the wasm-bindgen glue, the .wasm
+# (size-optimised) and the demo page. The worker serves this folder as static assets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+out=web-component/dist
+mkdir -p "$out/roster"
+cargo build --quiet -p roster-element --target wasm32-unknown-unknown --profile wasm
+wasm-bindgen --target web --out-dir "$out/roster" \
+  target/wasm32-unknown-unknown/wasm/roster_element.wasm
+wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals "$out/roster/roster_element_bg.wasm" -o "$out/roster/roster_element_bg.wasm"
+cp web-component/js/roster-users.js "$out/roster/"
+cp web-component/js/index.html "$out/index.html"
