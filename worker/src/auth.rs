@@ -162,6 +162,8 @@ pub async fn verify_jwt(
 }
 
 /// The JWKS key for a token: the one named by `kid`, else the only one of the right type.
+// FIXME: the JWKS comes inline from `JWT_JWKS`; fetching it from the identity provider's URL
+// (with caching and rotation by `kid`) would spare redeploying when keys rotate.
 fn find_key<'a>(
     jwks: &'a serde_json::Value,
     alg: &str,
