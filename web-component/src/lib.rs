@@ -22,6 +22,24 @@ pub(crate) struct State {
     pub(crate) error: Option<String>,
 }
 
+impl State {
+    /// Sorts by `key`, from the first page; sorting by the same key again reverses the order.
+    pub(crate) fn sort_by(&mut self, key: SortKey) {
+        let query = &mut self.query;
+        query.order = match (query.sort == key, query.order) {
+            (true, SortOrder::Asc) => SortOrder::Desc,
+            _ => SortOrder::Asc,
+        };
+        query.sort = key;
+        query.cursor = None;
+    }
+}
+
+/// A column name as the engine's listing spells it (`name`, `email`, `status`, `last_active`).
+pub(crate) fn parse_sort_key(column: &str) -> Option<SortKey> {
+    serde_json::from_value(serde_json::Value::String(column.to_owned())).ok()
+}
+
 /// One `<roster-users>` element.
 #[wasm_bindgen]
 pub struct RosterUsers {
@@ -94,18 +112,9 @@ impl RosterUsers {
     /// reverses the order.
     #[wasm_bindgen(js_name = sortBy)]
     pub fn sort_by(&self, column: &str) -> Result<(), JsError> {
-        let key: SortKey = serde_json::from_value(serde_json::Value::String(column.to_owned()))
-            .map_err(|_| JsError::new(&format!("unknown column `{column}`")))?;
-        {
-            let mut state = self.state.borrow_mut();
-            let query = &mut state.query;
-            query.order = match (query.sort == key, query.order) {
-                (true, SortOrder::Asc) => SortOrder::Desc,
-                _ => SortOrder::Asc,
-            };
-            query.sort = key;
-            query.cursor = None;
-        }
+        let key = parse_sort_key(column)
+            .ok_or_else(|| JsError::new(&format!("unknown column `{column}`")))?;
+        self.state.borrow_mut().sort_by(key);
         self.render()
     }
 

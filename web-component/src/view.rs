@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
 
-use crate::State;
+use crate::{parse_sort_key, State};
 
 const STYLE: &str = "
 :host { display: block; font: 14px/1.4 var(--roster-font, system-ui, sans-serif);
@@ -268,20 +268,10 @@ fn wire(
                 .target()
                 .and_then(|t| t.dyn_into::<Element>().ok())
                 .and_then(|e| e.get_attribute("data-sort"));
-            let Some(key) = key else { return };
-            let Ok(key) = serde_json::from_value::<SortKey>(serde_json::Value::String(key)) else {
+            let Some(key) = key.as_deref().and_then(parse_sort_key) else {
                 return;
             };
-            {
-                let mut state = state.borrow_mut();
-                let query = &mut state.query;
-                query.order = match (query.sort == key, query.order) {
-                    (true, SortOrder::Asc) => SortOrder::Desc,
-                    _ => SortOrder::Asc,
-                };
-                query.sort = key;
-                query.cursor = None;
-            }
+            state.borrow_mut().sort_by(key);
             let _ = render(&host, &root, &state);
         });
         button.add_event_listener_with_callback("click", on_sort.as_ref().unchecked_ref())?;

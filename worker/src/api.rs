@@ -661,7 +661,10 @@ async fn me(app: &App, caller: &Caller) -> Reply {
         "user": views::user(org, user, app.now),
         "org": {"id": org.id(), "name": org.name(), "seats": org.seat_usage()},
         "permissions": org.effective_permissions(user.id.as_str()),
-        "credential": match &caller.via { Via::Jwt => json!("jwt"), Via::ApiKey(id) => json!({"api_key": id}) },
+        "credential": match &caller.via {
+            Via::Jwt => json!("jwt"),
+            Via::ApiKey(id) => json!({"api_key": id}),
+        },
     });
     json_response(200, &body, Some(loaded.version))
 }
@@ -1180,7 +1183,13 @@ async fn check(app: &App, req: &mut Request, caller: &Caller, batch: bool) -> Re
     } else {
         results
             .into_iter()
-            .map(|r| json!({"user_id": r["user_id"], "permission": r["permission"], "decision": r["decision"]}))
+            .map(|r| {
+                json!({
+                    "user_id": r["user_id"],
+                    "permission": r["permission"],
+                    "decision": r["decision"],
+                })
+            })
             .collect()
     };
     check_response(results, loaded.version, batch, "d1")
@@ -1251,7 +1260,12 @@ async fn audit(app: &App, req: &Request, caller: &Caller) -> Reply {
         "SELECT version, seq, at, command, actor, target_kind, target_id, before, after FROM audit \
          WHERE org_id = ?1 AND (version < ?2 OR (version = ?2 AND seq < ?3)) \
          ORDER BY version DESC, seq DESC LIMIT ?4",
-        &[sql_text(&caller.org_id), sql_int(v), sql_int(if before.is_some() { s } else { i64::MAX / 2 }), sql_int(limit + 1)],
+        &[
+            sql_text(&caller.org_id),
+            sql_int(v),
+            sql_int(if before.is_some() { s } else { i64::MAX / 2 }),
+            sql_int(limit + 1),
+        ],
     )?
     .all()
     .await?
@@ -1390,7 +1404,8 @@ async fn list_api_keys(app: &App, caller: &Caller) -> Reply {
     }
     let rows: Vec<Row> = prepare(
         &app.db,
-        "SELECT id, name, created_by, created_at, revoked_at FROM api_keys WHERE org_id = ?1 ORDER BY created_at",
+        "SELECT id, name, created_by, created_at, revoked_at FROM api_keys \
+         WHERE org_id = ?1 ORDER BY created_at",
         &[sql_text(&caller.org_id)],
     )?
     .all()
@@ -1426,7 +1441,8 @@ async fn create_api_key(app: &App, req: &mut Request, caller: &Caller) -> Reply 
     let id = roster_engine::token::new_id("key", &mut entropy).map_err(Problem::internal)?;
     prepare(
         &app.db,
-        "INSERT INTO api_keys (org_id, id, name, hash, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO api_keys (org_id, id, name, hash, created_by, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         &[
             sql_text(&caller.org_id),
             sql_text(&id),

@@ -356,6 +356,22 @@ pub async fn execute(
     }
 }
 
+/// The first statement of every write batch: it breaks the batch (`version_guard` refuses
+/// `ok = 0`) unless the org is still at `version`, so of two writers who read the same version
+/// only one commits.
+fn version_guard(
+    db: &D1Database,
+    org_id: &str,
+    version: i64,
+) -> Result<D1PreparedStatement, Problem> {
+    statement(
+        db,
+        "INSERT INTO version_guard (ok) \
+         SELECT 0 WHERE (SELECT version FROM orgs WHERE id = ?1) != ?2",
+        &[text(org_id), int(version)],
+    )
+}
+
 /// The statements that persist a command's outcome at `version + 1`: the version check, the
 /// new version, each changed record as it now stands, and an audit row per event.
 fn write_statements(
@@ -366,12 +382,12 @@ fn write_statements(
 ) -> Result<Vec<D1PreparedStatement>, Problem> {
     let org_id = org.id().as_str();
     let mut out = vec![
+        version_guard(db, org_id, version)?,
         statement(
             db,
-            "INSERT INTO version_guard (ok) SELECT 0 WHERE (SELECT version FROM orgs WHERE id = ?1) != ?2",
-            &[text(org_id), int(version)],
+            "UPDATE orgs SET version = version + 1 WHERE id = ?1",
+            &[text(org_id)],
         )?,
-        statement(db, "UPDATE orgs SET version = version + 1 WHERE id = ?1", &[text(org_id)])?,
     ];
     for event in &outcome.events {
         let id = event.target_id.as_str();
@@ -455,7 +471,8 @@ fn record_statement(
                 .ok_or_else(|| Problem::internal("user vanished"))?;
             statement(
                 db,
-                "INSERT INTO users (org_id, id, email, status, seat, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                "INSERT INTO users (org_id, id, email, status, seat, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
                  ON CONFLICT (org_id, id) DO UPDATE SET email = excluded.email, \
                  status = excluded.status, seat = excluded.seat, data = excluded.data",
                 &[
@@ -531,11 +548,7 @@ pub async fn write_org(
     let mut out = Vec::new();
     let version = match replace_version {
         Some(v) => {
-            out.push(statement(
-                db,
-                "INSERT INTO version_guard (ok) SELECT 0 WHERE (SELECT version FROM orgs WHERE id = ?1) != ?2",
-                &[text(org_id), int(v)],
-            )?);
+            out.push(version_guard(db, org_id, v)?);
             for table in ["devices", "invitations", "users", "org_groups", "roles"] {
                 out.push(statement(
                     db,

@@ -57,11 +57,16 @@ pub fn roles(org: &Org) -> Value {
 
 /// The permission catalog: Roster's own and the product's.
 pub fn permissions(org: &Org) -> Value {
-    let own = BUILTIN_PERMISSIONS
-        .iter()
-        .map(|p| json!({"key": p.key, "description": p.description, "needs_seat": false, "builtin": true}));
+    let own = BUILTIN_PERMISSIONS.iter().map(|p| {
+        json!({
+            "key": p.key, "description": p.description, "needs_seat": false, "builtin": true,
+        })
+    });
     let product = org.product_permissions().iter().map(|p| {
-        json!({"key": p.key, "description": p.description, "needs_seat": p.needs_seat, "builtin": false})
+        json!({
+            "key": p.key, "description": p.description, "needs_seat": p.needs_seat,
+            "builtin": false,
+        })
     });
     Value::Array(own.chain(product).collect())
 }
