@@ -4,7 +4,8 @@
 //! environment (for local use), or RS256 or ES256 with public keys from a configured JWKS
 //! (for production, verified with Web Crypto); their `sub` is the member's user id and their
 //! `org` claim the org. API keys are `rk_` and 256 random bits, stored as SHA-256 only, and act
-//! as the member who created them, so they can never do more than that member can at the time of the call.
+//! as the member who created them, so they can never do more than that member can at the time
+//! of the call.
 
 use hmac::{Hmac, Mac};
 use roster_engine::text::UserId;
