@@ -130,6 +130,7 @@ export const ROUTES = [
     body: { checks: [{ user_id: 'usr_member', permission: 'users:read' }] },
   },
   { method: 'GET', path: '/v1/orgs/{org}/audit' },
+  { method: 'GET', path: '/v1/orgs/{org}/directory' },
   { method: 'GET', path: '/v1/orgs/{org}/export' },
   { method: 'PUT', path: '/v1/orgs/{org}/import', body: 'document' },
   { method: 'GET', path: '/v1/orgs/{org}/api-keys' },

@@ -430,6 +430,25 @@ describe('audit, export and import, API keys', () => {
     assert.deepEqual(paged, entries);
   });
 
+  test('the directory is the export for readers of users, with no token hash', async () => {
+    const o = await org('directory');
+    assertOk(await o.call('usr_owner', 'POST', '/invitations', { email: 'soon@example.com' }), 201);
+    const exported = assertOk(await o.call('usr_owner', 'GET', '/export'));
+    assertProblem(await o.call('usr_viewer', 'GET', '/export'), 403);
+    const res = await o.call('usr_viewer', 'GET', '/directory');
+    const directory = assertOk(res);
+    assert.match(res.headers.get('etag') ?? '', /^"v\d+"$/);
+    assert.equal(directory.invitations.length, 2);
+    assert.ok(directory.invitations.every((i) => i.token_hash === '0'.repeat(64)), res.text);
+    for (const i of exported.invitations) assert.ok(!res.text.includes(i.token_hash));
+    const withoutHashes = (doc) => ({
+      ...doc, invitations: doc.invitations.map(({ token_hash, ...rest }) => rest),
+    });
+    assert.deepEqual(withoutHashes(directory), withoutHashes(exported));
+    // A suspended admin reads nothing.
+    assertProblem(await o.call('usr_suspended', 'GET', '/directory'), 403);
+  });
+
   test('export then import round-trips an org without invitations', async () => {
     await w.seed(bulkDocument({ id: 'plain', n: 5, free: 2 }));
     const token = w.token('plain', 'usr_owner');

@@ -1,21 +1,25 @@
-// The <roster-users> custom element: a thin loader that defines the element and hands each
-// instance to the Rust implementation (roster_element.js and its .wasm).
+// The <roster-users> custom element: a thin loader that defines the element, talks to the
+// API, and hands each instance to the Rust implementation (roster_element.js and its .wasm).
 //
 //   <script type="module" src="/roster/roster-users.js"></script>
-//   <roster-users api="https://api.example.com" org="acme"></roster-users>
+//   <roster-users api="https://api.example.com" org="acme" locale="fr"></roster-users>
 //   document.querySelector('roster-users').token = () => getFreshToken();
 //
-// The token is a property (a string or a function returning one), never an attribute, so it
-// never lands in the DOM or the page's HTML. `demo` shows a generated org with no server.
+// The token is a property (a string or a function, possibly async, returning one), never an
+// attribute, so it never lands in the DOM or the page's HTML, and it is never logged or
+// stored. `demo` shows a generated org with no server. Changes are announced with
+// `roster-change` events ({action, target}) and refusals with `roster-error` events
+// ({action, target, status, detail}); both bubble out of the element.
 import init, { RosterUsers } from './roster_element.js';
 
 const ready = init({ module_or_path: new URL('./roster_element_bg.wasm', import.meta.url) });
 
-class RosterUsersElement extends HTMLElement {
-  static observedAttributes = ['api', 'org', 'demo'];
+export class RosterUsersElement extends HTMLElement {
+  static observedAttributes = ['api', 'org', 'demo', 'locale'];
 
   #impl = null;
   #token = null;
+  #loading = null;
 
   /// The bearer token, or a function (possibly async) that returns a fresh one.
   set token(value) {
@@ -23,49 +27,80 @@ class RosterUsersElement extends HTMLElement {
     if (this.isConnected) this.refresh();
   }
 
+  get token() {
+    // Write-only: the host keeps the token; the element only uses it.
+    return undefined;
+  }
+
   async connectedCallback() {
     await ready;
-    this.#impl ??= new RosterUsers(this);
-    this.#impl.render();
+    if (!this.#impl) {
+      this.#impl = new RosterUsers(this);
+      this.#impl.setTransport((...args) => this.#send(...args), () => this.refresh());
+    }
+    this.#impl.setLocale(this.#locale());
     await this.refresh();
   }
 
-  attributeChangedCallback() {
-    if (this.#impl) this.refresh();
+  attributeChangedCallback(name) {
+    if (!this.#impl) return;
+    if (name === 'locale') this.#impl.setLocale(this.#locale());
+    else this.refresh();
   }
 
-  async #bearer() {
+  #locale() {
+    return this.getAttribute('locale') || document.documentElement.lang || navigator.language;
+  }
+
+  async #authorization() {
     const token = typeof this.#token === 'function' ? await this.#token() : this.#token;
     return token ? `Bearer ${token}` : null;
   }
 
-  /// Loads the org again: the demo org, or the caller's org from the API.
-  async refresh() {
-    if (!this.#impl) return;
-    if (this.hasAttribute('demo')) {
-      this.#impl.loadDemo(Number(this.getAttribute('demo')) || 50, 7);
-      return;
-    }
-    const api = this.getAttribute('api') ?? '';
-    const org = this.getAttribute('org');
-    const authorization = await this.#bearer();
-    if (!org || !authorization) return;
-    const headers = { authorization };
-    const get = async (path) => {
-      const res = await fetch(`${api}/v1/orgs/${encodeURIComponent(org)}${path}`, { headers });
-      if (!res.ok) throw new Error((await res.json().catch(() => ({}))).detail ?? res.statusText);
-      return res.json();
+  #url(path) {
+    const api = (this.getAttribute('api') ?? '').replace(/\/$/, '');
+    return `${api}/v1/orgs/${encodeURIComponent(this.getAttribute('org') ?? '')}${path}`;
+  }
+
+  /// One API call for the engine: resolves to {status, etag, body} and never rejects on an
+  /// HTTP error (the Rust side reads the problem body).
+  async #send(method, path, body, ifMatch) {
+    const headers = { authorization: await this.#authorization() };
+    if (body !== null) headers['content-type'] = 'application/json';
+    if (ifMatch) headers['if-match'] = ifMatch;
+    const res = await fetch(this.#url(path), { method, headers, body: body ?? undefined });
+    return { status: res.status, etag: res.headers.get('etag'), body: await res.text() };
+  }
+
+  /// Loads the org again: the demo org, or the viewer and the org's directory from the API.
+  refresh() {
+    if (!this.#impl) return Promise.resolve();
+    // One load at a time; a refresh asked for during one waits for it and runs after.
+    const run = async () => {
+      if (this.hasAttribute('demo')) {
+        this.#impl.setTransport(null, null);
+        this.#impl.loadDemo(Number(this.getAttribute('demo')) || 50, 7);
+        return;
+      }
+      const authorization = await this.#authorization();
+      if (!this.getAttribute('org') || !authorization) return;
+      try {
+        const get = async (path) => {
+          const res = await fetch(this.#url(path), { headers: { authorization } });
+          const body = await res.json().catch(() => ({}));
+          if (!res.ok) throw new Error(body.detail ?? res.statusText);
+          return { body, etag: res.headers.get('etag') };
+        };
+        const [me, directory] = await Promise.all([get('/me'), get('/directory')]);
+        this.#impl.setViewer(me.body.user.id);
+        this.#impl.loadDocument(JSON.stringify(directory.body), directory.etag);
+      } catch (error) {
+        this.#impl.showError(String(error.message ?? error));
+      }
     };
-    try {
-      const me = await get('/me');
-      // FIXME: the element reads the whole org through /export, which needs an owner's reach;
-      // other viewers need it built from /users, /roles and /groups pages instead.
-      const document = await get('/export');
-      this.#impl.loadDocument(JSON.stringify(document));
-      this.#impl.setViewer(me.user.id);
-    } catch (error) {
-      this.#impl.showError(String(error.message ?? error));
-    }
+    const previous = this.#loading ?? Promise.resolve();
+    this.#loading = previous.then(run, run);
+    return this.#loading;
   }
 }
 

@@ -1,25 +1,57 @@
 //! `<roster-users>`: the users table of an org, rendered by Rust into a shadow root, with the
 //! engine inside to decide what the viewer may see and do.
 //!
-//! A small loader (`roster-users.js`) defines the custom element and hands each instance to
-//! [`RosterUsers`]. User data (names, emails, role and group keys) only ever becomes text
-//! nodes, never markup.
+//! A small loader (`roster-users.js`) defines the custom element, fetches from the API and
+//! hands each instance to [`RosterUsers`]. User data (names, emails, role and group keys) only
+//! ever becomes text nodes, never markup.
+//!
+//! A change runs first on a copy of the org in the engine: a refusal is shown at once, and an
+//! accepted change is drawn before the server answers (optimistically). If the server then
+//! refuses, the org before the change comes back and the reason is shown; a `412` (someone
+//! else changed the org) reloads it.
 
+mod actions;
+mod dialogs;
+mod i18n;
 mod view;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use roster_engine::{demo, Org, SortKey, SortOrder, UserQuery};
+use js_sys::{Function, Promise, Reflect};
+use roster_engine::text::{GroupKey, RoleKey, UserId};
+use roster_engine::{
+    demo, Actor, Context, Org, SortKey, SortOrder, Status, SystemEntropy, Timestamp, UserQuery,
+};
+use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
-use web_sys::{HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CustomEvent, CustomEventInit, Element, HtmlElement, ShadowRoot, ShadowRootInit};
+
+use crate::actions::Action;
+use crate::i18n::Locale;
+
+/// Users per page of the table.
+const PAGE_SIZE: usize = 50;
 
 /// What one element shows: the org, who is looking, and the listing they asked for.
 pub(crate) struct State {
     pub(crate) org: Option<Org>,
+    /// The ETag of the org as loaded, sent as `If-Match` with each change.
+    pub(crate) version: Option<String>,
     pub(crate) viewer: Option<String>,
     pub(crate) query: UserQuery,
+    /// The cursors of the pages before this one, for Previous.
+    pub(crate) earlier: Vec<Option<String>>,
     pub(crate) error: Option<String>,
+    pub(crate) locale: Locale,
+    /// `send(method, path, body, ifMatch)`, resolving to `{status, etag, body}`; none in demo.
+    send: Option<Function>,
+    /// Loads the org again from the server and hands it back through `loadDocument`.
+    reload: Option<Function>,
+    /// The dialog open now, if one.
+    pub(crate) dialog: Option<dialogs::Open>,
 }
 
 impl State {
@@ -31,21 +63,290 @@ impl State {
             _ => SortOrder::Asc,
         };
         query.sort = key;
-        query.cursor = None;
+        self.first_page();
     }
+
+    /// Back to the first page, after the filters or the order changed.
+    pub(crate) fn first_page(&mut self) {
+        self.query.cursor = None;
+        self.earlier.clear();
+    }
+
+    /// Sets one filter from a `<select>` value; an empty value clears it.
+    pub(crate) fn set_filter(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let some = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
+        let query = &mut self.query;
+        match name {
+            "status" => {
+                query.status = match value {
+                    "" => Vec::new(),
+                    v => vec![parse_status(v).ok_or_else(|| format!("unknown status `{v}`"))?],
+                }
+            }
+            "role" => {
+                query.role = some(value)
+                    .map(|v| RoleKey::new(v).map_err(|e| e.to_string()))
+                    .transpose()?
+            }
+            "group" => {
+                query.group = some(value)
+                    .map(|v| GroupKey::new(v).map_err(|e| e.to_string()))
+                    .transpose()?
+            }
+            "seat" => {
+                query.seat = match value {
+                    "" => None,
+                    "yes" => Some(true),
+                    "no" => Some(false),
+                    v => return Err(format!("seat filter `{v}`: expected yes, no or empty")),
+                }
+            }
+            "search" => query.search = some(value),
+            other => return Err(format!("unknown filter `{other}`")),
+        }
+        self.first_page();
+        Ok(())
+    }
+}
+
+fn parse_status(text: &str) -> Option<Status> {
+    [
+        Status::Invited,
+        Status::Active,
+        Status::Suspended,
+        Status::Deactivated,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == text)
 }
 
 /// A column name as the engine's listing spells it (`name`, `email`, `status`, `last_active`).
 pub(crate) fn parse_sort_key(column: &str) -> Option<SortKey> {
-    serde_json::from_value(serde_json::Value::String(column.to_owned())).ok()
+    serde_json::from_value(Value::String(column.to_owned())).ok()
+}
+
+/// Why a change was not made: a sentence and, where known, the fields at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) message: String,
+    pub(crate) fields: Vec<(String, String)>,
+}
+
+/// The parts of the shadow root that are drawn again on their own.
+#[derive(Clone)]
+pub(crate) struct Slots {
+    pub(crate) header: Element,
+    pub(crate) toolbar: Element,
+    pub(crate) table: Element,
+    pub(crate) pager: Element,
+    pub(crate) toasts: Element,
+}
+
+/// One element's handles, cheap to clone into event handlers and tasks.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub(crate) host: HtmlElement,
+    pub(crate) root: ShadowRoot,
+    pub(crate) slots: Slots,
+    pub(crate) state: Rc<RefCell<State>>,
+}
+
+impl Shared {
+    /// Dispatches `roster-<name>` on the host; it bubbles out of the shadow root.
+    pub(crate) fn dispatch(&self, name: &str, detail: &Value) {
+        let init = CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        init.set_detail(&js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL));
+        if let Ok(event) = CustomEvent::new_with_event_init_dict(&format!("roster-{name}"), &init) {
+            let _ = self.host.dispatch_event(&event);
+        }
+    }
+
+    /// Runs an action: in the engine first, drawn at once, then on the server. Resolves once
+    /// the server answered (or at once in demo mode).
+    pub(crate) async fn perform(&self, action: Action) -> Result<(), Refusal> {
+        let steps = action.steps();
+        let who = self.who(&action);
+        let (before, send) = {
+            let mut state = self.state.borrow_mut();
+            let viewer = state.viewer.clone().unwrap_or_default();
+            let Some(org) = state.org.as_ref() else {
+                return Err(refusal(state.locale.words.loading.to_owned()));
+            };
+            let before = org.clone();
+            let mut after = before.clone();
+            let actor = Actor::User(UserId::new(viewer).map_err(|e| refusal(e.to_string()))?);
+            let now = Timestamp::from_unix_seconds((js_sys::Date::now() / 1000.0) as i64);
+            for (command, _) in &steps {
+                let mut entropy = SystemEntropy;
+                let mut ctx = Context {
+                    actor: actor.clone(),
+                    now,
+                    entropy: &mut entropy,
+                };
+                if let Err(e) = after.execute(&mut ctx, command) {
+                    let fields = e.field().map(|f| vec![(f.to_owned(), e.to_string())]);
+                    let refused = Refusal {
+                        message: e.to_string(),
+                        fields: fields.unwrap_or_default(),
+                    };
+                    drop(state);
+                    self.refused(&action, 422, &refused);
+                    return Err(refused);
+                }
+            }
+            state.org = Some(after);
+            (before, state.send.clone())
+        };
+        self.redraw();
+        let Some(send) = send else {
+            // Demo mode: the engine's word is final.
+            self.succeeded(&action, &who);
+            return Ok(());
+        };
+        for (i, (_, request)) in steps.iter().enumerate() {
+            let version = self.state.borrow().version.clone();
+            match call_send(&send, request, version.as_deref()).await {
+                Ok((status, etag, _)) if (200..300).contains(&status) => {
+                    self.state.borrow_mut().version = etag;
+                }
+                answer => {
+                    self.state.borrow_mut().org = Some(before);
+                    self.redraw();
+                    let (status, refused) = match answer {
+                        Ok((412, _, _)) => {
+                            let words = self.state.borrow().locale.words;
+                            (412, refusal(words.stale.to_owned()))
+                        }
+                        Ok((status, _, body)) => (status, problem_refusal(&body)),
+                        Err(_) => {
+                            let words = self.state.borrow().locale.words;
+                            (0, refusal(words.offline.to_owned()))
+                        }
+                    };
+                    self.refused(&action, status, &refused);
+                    // A stale org, or a change half made, is read again from the server.
+                    if status == 412 || i > 0 {
+                        self.reload().await;
+                    }
+                    return Err(refused);
+                }
+            }
+        }
+        self.succeeded(&action, &who);
+        // The server's ids and times replace the ones the engine made up.
+        self.reload().await;
+        Ok(())
+    }
+
+    /// A name for the action's user: their name, else their email.
+    fn who(&self, action: &Action) -> String {
+        let state = self.state.borrow();
+        if let Action::Invite(specs) = action {
+            let emails: Vec<&str> = specs.iter().map(|s| s.email.as_str()).collect();
+            return emails.join(", ");
+        }
+        let user = action
+            .user()
+            .and_then(|id| state.org.as_ref()?.user(id.as_str()));
+        user.map(view::display_name).unwrap_or_default()
+    }
+
+    fn succeeded(&self, action: &Action, who: &str) {
+        let message = self.state.borrow().locale.succeeded(action.name(), who);
+        view::toast(self, &message, false);
+        let detail = json!({"action": action.name(), "target": action.target()});
+        self.dispatch("change", &detail);
+    }
+
+    fn refused(&self, action: &Action, status: u16, refused: &Refusal) {
+        let title = self.state.borrow().locale.words.refused;
+        view::toast(self, &format!("{title}: {}", refused.message), true);
+        let detail = json!({
+            "action": action.name(),
+            "target": action.target(),
+            "status": status,
+            "detail": refused.message,
+        });
+        self.dispatch("error", &detail);
+    }
+
+    async fn reload(&self) {
+        let reload = self.state.borrow().reload.clone();
+        if let Some(reload) = reload {
+            if let Ok(promise) = reload.call0(&JsValue::NULL) {
+                let _ = JsFuture::from(Promise::resolve(&promise)).await;
+            }
+        }
+    }
+
+    /// Draws everything again, keeping the focus where it was.
+    pub(crate) fn redraw(&self) {
+        let _ = view::render(self);
+    }
+}
+
+fn refusal(message: String) -> Refusal {
+    Refusal {
+        message,
+        fields: Vec::new(),
+    }
+}
+
+/// The sentence and field errors of an API problem body.
+fn problem_refusal(body: &Value) -> Refusal {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let fields = body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| (text(&e["field"]), text(&e["message"])))
+                .collect()
+        })
+        .unwrap_or_default();
+    let message = match body["detail"].as_str() {
+        Some(detail) => detail.to_owned(),
+        None => text(&body["title"]),
+    };
+    Refusal { message, fields }
+}
+
+/// Calls the host's `send`; resolves to the status, the new ETag and the body as JSON.
+async fn call_send(
+    send: &Function,
+    request: &actions::Request,
+    version: Option<&str>,
+) -> Result<(u16, Option<String>, Value), JsValue> {
+    let body = match &request.body {
+        Some(body) => JsValue::from_str(&body.to_string()),
+        None => JsValue::NULL,
+    };
+    let version = version.map_or(JsValue::NULL, JsValue::from_str);
+    let args = js_sys::Array::of4(
+        &JsValue::from_str(request.method),
+        &JsValue::from_str(&request.path),
+        &body,
+        &version,
+    );
+    let promise = send.apply(&JsValue::NULL, &args)?;
+    let answer = JsFuture::from(Promise::resolve(&promise)).await?;
+    let status = Reflect::get(&answer, &"status".into())?
+        .as_f64()
+        .unwrap_or(0.0) as u16;
+    let etag = Reflect::get(&answer, &"etag".into())?.as_string();
+    let body = Reflect::get(&answer, &"body".into())?
+        .as_string()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null);
+    Ok((status, etag, body))
 }
 
 /// One `<roster-users>` element.
 #[wasm_bindgen]
 pub struct RosterUsers {
-    host: HtmlElement,
-    root: ShadowRoot,
-    state: Rc<RefCell<State>>,
+    shared: Shared,
 }
 
 #[wasm_bindgen]
@@ -55,41 +356,59 @@ impl RosterUsers {
     pub fn new(host: HtmlElement) -> Result<RosterUsers, JsValue> {
         let root = match host.shadow_root() {
             Some(root) => root,
-            None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
+            None => host.attach_shadow(&ShadowRootInit::new(web_sys::ShadowRootMode::Open))?,
         };
         let state = State {
             org: None,
+            version: None,
             viewer: None,
             query: UserQuery {
-                limit: 50,
+                limit: PAGE_SIZE,
                 ..UserQuery::default()
             },
+            earlier: Vec::new(),
             error: None,
+            locale: Locale::new(&host.get_attribute("locale").unwrap_or_default()),
+            send: None,
+            reload: None,
+            dialog: None,
         };
-        Ok(RosterUsers {
+        let slots = view::mount(&root)?;
+        let shared = Shared {
             host,
             root,
+            slots,
             state: Rc::new(RefCell::new(state)),
-        })
+        };
+        view::listen(&shared)?;
+        Ok(RosterUsers { shared })
     }
 
-    /// Shows an org document (JSON text). Throws with the path of the first bad field.
+    /// Shows an org document (JSON text) at `version` (its ETag, sent back with changes).
+    /// Throws with what is wrong if the document is refused.
     #[wasm_bindgen(js_name = loadDocument)]
-    pub fn load_document(&self, document: &str) -> Result<(), JsError> {
+    pub fn load_document(&self, document: &str, version: Option<String>) -> Result<(), JsError> {
         let org = Org::from_json(document).map_err(|e| JsError::new(&e.to_string()))?;
-        self.state.borrow_mut().org = Some(org);
+        {
+            let mut state = self.shared.state.borrow_mut();
+            state.org = Some(org);
+            state.version = version;
+            state.error = None;
+        }
         self.render()
     }
 
-    /// Shows a generated demo org of `users` users, with no server at all.
+    /// Shows a generated demo org of `users` users, with no server at all; changes stay in
+    /// the page.
     #[wasm_bindgen(js_name = loadDemo)]
     pub fn load_demo(&self, users: usize, seed: u32) -> Result<(), JsError> {
         let org = demo::generate(&demo::DemoSpec::small(users, u64::from(seed)));
         {
-            let mut state = self.state.borrow_mut();
+            let mut state = self.shared.state.borrow_mut();
             // The demo viewer is the first owner, who may do everything.
             state.viewer = org.active_owners().next().map(|u| u.id.to_string());
             state.org = Some(org);
+            state.error = None;
         }
         self.render()
     }
@@ -97,15 +416,44 @@ impl RosterUsers {
     /// Sets who is looking: what they may do decides which actions are shown.
     #[wasm_bindgen(js_name = setViewer)]
     pub fn set_viewer(&self, user_id: &str) -> Result<(), JsError> {
-        self.state.borrow_mut().viewer = Some(user_id.to_owned());
+        self.shared.state.borrow_mut().viewer = Some(user_id.to_owned());
         self.render()
+    }
+
+    /// Sets the language and formats (`en`, `fr`, `fr-CA`, ...).
+    #[wasm_bindgen(js_name = setLocale)]
+    pub fn set_locale(&self, tag: &str) -> Result<(), JsError> {
+        self.shared.state.borrow_mut().locale = Locale::new(tag);
+        self.render()
+    }
+
+    /// Connects the element to the server: `send(method, path, body, ifMatch)` makes one API
+    /// call and resolves to `{status, etag, body}` (body as text); `reload()` fetches the org
+    /// again and calls [`RosterUsers::load_document`]. Without them (demo mode) changes stay
+    /// in the page.
+    #[wasm_bindgen(js_name = setTransport)]
+    pub fn set_transport(&self, send: Option<Function>, reload: Option<Function>) {
+        let mut state = self.shared.state.borrow_mut();
+        state.send = send;
+        state.reload = reload;
     }
 
     /// Filters by text on name and email.
     #[wasm_bindgen(js_name = setSearch)]
     pub fn set_search(&self, text: &str) -> Result<(), JsError> {
-        self.state.borrow_mut().query.search = Some(text.to_owned()).filter(|t| !t.is_empty());
-        self.render()
+        self.set_filter("search", text)
+    }
+
+    /// Sets a filter: `status`, `role`, `group`, `seat` (`yes`/`no`) or `search`; an empty
+    /// value clears it.
+    #[wasm_bindgen(js_name = setFilter)]
+    pub fn set_filter(&self, name: &str, value: &str) -> Result<(), JsError> {
+        self.shared
+            .state
+            .borrow_mut()
+            .set_filter(name, value)
+            .map_err(|e| JsError::new(&e))?;
+        view::render_table(&self.shared).map_err(render_error)
     }
 
     /// Sorts by a column (`name`, `email`, `status`, `last_active`); the same column again
@@ -114,15 +462,15 @@ impl RosterUsers {
     pub fn sort_by(&self, column: &str) -> Result<(), JsError> {
         let key = parse_sort_key(column)
             .ok_or_else(|| JsError::new(&format!("unknown column `{column}`")))?;
-        self.state.borrow_mut().sort_by(key);
-        self.render()
+        self.shared.state.borrow_mut().sort_by(key);
+        view::render_table(&self.shared).map_err(render_error)
     }
 
-    /// Shows an error in place of the table (e.g. the API refused).
+    /// Shows an error in place of the table (e.g. the API refused to load the org).
     #[wasm_bindgen(js_name = showError)]
     pub fn show_error(&self, message: &str) -> Result<(), JsError> {
         {
-            let mut state = self.state.borrow_mut();
+            let mut state = self.shared.state.borrow_mut();
             state.org = None;
             state.error = Some(message.to_owned());
         }
@@ -131,7 +479,14 @@ impl RosterUsers {
 
     /// Draws the element from its state.
     pub fn render(&self) -> Result<(), JsError> {
-        view::render(&self.host, &self.root, &self.state)
-            .map_err(|e| JsError::new(&format!("rendering failed: {e:?}")))
+        view::render(&self.shared).map_err(render_error)
     }
+}
+
+fn render_error(e: JsValue) -> JsError {
+    let text = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| "the browser refused a DOM call".to_owned());
+    JsError::new(&format!("rendering failed: {text}"))
 }

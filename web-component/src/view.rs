@@ -1,44 +1,108 @@
-//! Drawing the element: the header with seat usage, the search box and the users table.
+//! Drawing the element: the header with seat usage, the toolbar of search and filters, the
+//! users table with its row actions, the pager and the toasts; and the one set of event
+//! listeners that serves them all.
 //!
 //! Every piece of user data goes in with `set_text_content` or a text node, so a name like
-//! `<img src=x onerror=alert(1)>` would show as those characters and never run.
+//! `<img src=x onerror=alert(1)>` shows as those characters and never runs. Listeners are
+//! attached once, to the shadow root, and find what was clicked by its `data-action`, so
+//! drawing again never leaks a handler.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use roster_engine::{SortKey, SortOrder, Status, User};
+use roster_engine::{BuiltinRole, Org, SortKey, SortOrder, Status, User};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, HtmlInputElement, ShadowRoot};
+use web_sys::{Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
-use crate::{parse_sort_key, State};
+use crate::actions::{row_actions, simple_action};
+use crate::i18n::Locale;
+use crate::{dialogs, parse_sort_key, Shared, Slots};
 
 const STYLE: &str = "
-:host { display: block; font: 14px/1.4 var(--roster-font, system-ui, sans-serif);
-  color: var(--roster-text, #1f2328); }
+:host { display: block; color-scheme: light dark;
+  font: 14px/1.45 var(--roster-font, system-ui, sans-serif);
+  --_bg: var(--roster-background, #ffffff); --_text: var(--roster-text, #1f2328);
+  --_muted: var(--roster-muted, #57606a); --_border: var(--roster-border, #d0d7de);
+  --_accent: var(--roster-accent, #0969da); --_accent-text: var(--roster-accent-text, #ffffff);
+  --_danger: var(--roster-danger, #b3261e); --_chip: var(--roster-chip, #eaeef2);
+  color: var(--_text); background: var(--_bg); }
+@media (prefers-color-scheme: dark) {
+  :host { --_bg: var(--roster-background, #0d1117); --_text: var(--roster-text, #e6edf3);
+    --_muted: var(--roster-muted, #9198a1); --_border: var(--roster-border, #30363d);
+    --_accent: var(--roster-accent, #4493f8); --_accent-text: var(--roster-accent-text, #0d1117);
+    --_danger: var(--roster-danger, #ff7b72); --_chip: var(--roster-chip, #262c36); }
+}
+* { box-sizing: border-box; }
 header { display: flex; align-items: center; gap: 1rem; margin-bottom: .75rem; }
 header h2 { margin: 0; font-size: 1.25rem; flex: 1; }
-.seats { display: flex; align-items: center; gap: .5rem; }
-button { font: inherit; padding: .35rem .8rem; border-radius: 6px; cursor: pointer;
-  border: 1px solid var(--roster-accent, #0969da); background: var(--roster-accent, #0969da);
-  color: #fff; }
-input[type=search] { font: inherit; padding: .35rem .5rem; width: 16rem; margin-bottom: .5rem; }
+.seats { display: flex; align-items: center; gap: .5rem; color: var(--_muted); }
+button { font: inherit; padding: .3rem .75rem; border-radius: 6px; cursor: pointer;
+  border: 1px solid var(--_border); background: var(--_bg); color: var(--_text); }
+button.primary { border-color: var(--_accent); background: var(--_accent);
+  color: var(--_accent-text); }
+button.danger { border-color: var(--_danger); color: var(--_danger); }
+button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible {
+  outline: 2px solid var(--_accent); outline-offset: 2px; }
+button[disabled] { opacity: .6; cursor: default; }
+.toolbar { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin-bottom: .5rem; }
+label { display: grid; gap: .15rem; font-size: .8rem; color: var(--_muted); }
+input, select, textarea { font: inherit; padding: .3rem .45rem; border-radius: 6px;
+  border: 1px solid var(--_border); background: var(--_bg); color: var(--_text); }
+input[type=search] { width: 16rem; }
+.table-wrap { overflow-x: auto; }
 table { width: 100%; border-collapse: collapse; }
-th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #d0d7de; }
-th button { all: unset; cursor: pointer; font-weight: 600; }
-.badge { padding: 0 .45rem; border-radius: 999px; font-size: .8rem; background: #eaeef2; }
-.badge.active { background: #dafbe1; } .badge.suspended { background: #fff8c5; }
-.badge.invited { background: #ddf4ff; } .badge.deactivated { background: #ffebe9; }
-.avatar { display: inline-grid; place-items: center; width: 1.75rem; height: 1.75rem;
-  border-radius: 50%; background: #eaeef2; font-size: .75rem; margin-right: .4rem; }
-.empty, .error { padding: 1rem; color: #57606a; }
-@media (prefers-color-scheme: dark) {
-  :host { color: var(--roster-text, #e6edf3); }
-  th, td { border-color: #30363d; }
-}
+caption { text-align: left; position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip-path: inset(50%); }
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--_border);
+  vertical-align: middle; }
+th { font-weight: 600; white-space: nowrap; }
+th button { border: 0; padding: 0; background: none; font-weight: 600; }
+th[aria-sort=ascending] button::after { content: ' ▲'; font-size: .7em; }
+th[aria-sort=descending] button::after { content: ' ▼'; font-size: .7em; }
+.who { display: flex; align-items: center; gap: .5rem; }
+.who .email { display: block; color: var(--_muted); font-size: .85rem; }
+.avatar { display: inline-grid; place-items: center; flex: none; width: 2rem; height: 2rem;
+  border-radius: 50%; background: var(--_chip); font-size: .75rem; font-weight: 600; }
+.badge { padding: .05rem .5rem; border-radius: 999px; font-size: .8rem;
+  background: var(--_chip); color: var(--_text); white-space: nowrap; }
+.badge.active { background: #dafbe1; color: #0a3622; }
+.badge.suspended { background: #fff8c5; color: #3b2300; }
+.badge.invited { background: #ddf4ff; color: #0a3069; }
+.badge.deactivated { background: #ffebe9; color: #5c0b0b; }
+.actions { display: flex; flex-wrap: wrap; gap: .25rem; }
+.actions button { padding: .15rem .5rem; font-size: .8rem; }
+.pager { display: flex; align-items: center; justify-content: flex-end; gap: .5rem;
+  margin-top: .5rem; color: var(--_muted); }
+.state { padding: 1.5rem 1rem; color: var(--_muted); text-align: center; }
+.state.error { color: var(--_danger); }
+.toasts { position: fixed; right: 1rem; bottom: 1rem; display: grid; gap: .5rem;
+  z-index: 10; }
+.toast { padding: .5rem .8rem; border-radius: 6px; background: var(--_text);
+  color: var(--_bg); max-width: 28rem; box-shadow: 0 2px 8px #0004; }
+.toast.error { background: var(--_danger); color: #fff; }
+dialog { border: 1px solid var(--_border); border-radius: 10px; padding: 1.25rem;
+  background: var(--_bg); color: var(--_text); width: min(32rem, 92vw); }
+dialog::backdrop { background: #0006; }
+dialog h3 { margin: 0 0 .75rem; }
+dialog .fields { display: grid; gap: .75rem; }
+dialog fieldset { border: 1px solid var(--_border); border-radius: 6px; display: flex;
+  flex-wrap: wrap; gap: .25rem 1rem; }
+dialog fieldset label { display: flex; gap: .3rem; align-items: center; font-size: .9rem;
+  color: var(--_text); }
+dialog textarea { min-height: 5rem; width: 100%; }
+dialog .hint { font-size: .8rem; color: var(--_muted); }
+dialog .field-error { color: var(--_danger); font-size: .85rem; }
+dialog .buttons { display: flex; justify-content: flex-end; gap: .5rem; margin-top: 1rem; }
+dialog ul { list-style: none; padding: 0; margin: 0; display: grid; gap: .5rem; }
+dialog li { display: flex; justify-content: space-between; align-items: center; gap: 1rem; }
 ";
 
-fn el(doc: &Document, tag: &str, class: Option<&str>) -> Result<Element, JsValue> {
+pub(crate) fn document(shared: &Shared) -> Result<Document, JsValue> {
+    shared
+        .host
+        .owner_document()
+        .ok_or_else(|| JsValue::from_str("no document"))
+}
+
+pub(crate) fn el(doc: &Document, tag: &str, class: Option<&str>) -> Result<Element, JsValue> {
     let element = doc.create_element(tag)?;
     if let Some(class) = class {
         element.set_class_name(class);
@@ -47,18 +111,40 @@ fn el(doc: &Document, tag: &str, class: Option<&str>) -> Result<Element, JsValue
 }
 
 /// An element holding only text.
-fn text_el(doc: &Document, tag: &str, class: Option<&str>, text: &str) -> Result<Element, JsValue> {
+pub(crate) fn text_el(
+    doc: &Document,
+    tag: &str,
+    class: Option<&str>,
+    text: &str,
+) -> Result<Element, JsValue> {
     let element = el(doc, tag, class)?;
     element.set_text_content(Some(text));
     Ok(element)
 }
 
-fn initials(user: &User) -> String {
-    let source = user
-        .name
+/// A `<button type=button>` with a label and a `data-action`.
+pub(crate) fn button(
+    doc: &Document,
+    class: Option<&str>,
+    label: &str,
+    action: &str,
+) -> Result<Element, JsValue> {
+    let button = text_el(doc, "button", class, label)?;
+    button.set_attribute("type", "button")?;
+    button.set_attribute("data-action", action)?;
+    Ok(button)
+}
+
+/// A user's name, or their email while they have none.
+pub(crate) fn display_name(user: &User) -> String {
+    user.name
         .as_ref()
-        .map_or(user.email.as_str(), |n| n.as_str());
-    source
+        .map_or(user.email.as_str(), |n| n.as_str())
+        .to_owned()
+}
+
+fn initials(user: &User) -> String {
+    display_name(user)
         .split_whitespace()
         .filter_map(|w| w.chars().next())
         .take(2)
@@ -66,83 +152,266 @@ fn initials(user: &User) -> String {
         .collect()
 }
 
-pub(crate) fn render(
-    host: &HtmlElement,
-    root: &ShadowRoot,
-    state: &Rc<RefCell<State>>,
-) -> Result<(), JsValue> {
-    let doc = host
+/// Creates the fixed frame: the style and the slots that are drawn into.
+pub(crate) fn mount(root: &web_sys::ShadowRoot) -> Result<Slots, JsValue> {
+    let doc = root
         .owner_document()
         .ok_or_else(|| JsValue::from_str("no document"))?;
     root.set_text_content(None);
     root.append_child(text_el(&doc, "style", None, STYLE)?.as_ref())?;
-    let borrowed = state.borrow();
-    let Some(org) = borrowed.org.as_ref() else {
-        let message = borrowed.error.as_deref().unwrap_or("Loading users…");
-        root.append_child(text_el(&doc, "p", Some("empty"), message)?.as_ref())?;
+    let frame = el(&doc, "div", Some("roster"))?;
+    frame.set_attribute("part", "container")?;
+    root.append_child(&frame)?;
+    let slot = |class: &str| -> Result<Element, JsValue> {
+        let element = el(&doc, "div", Some(class))?;
+        frame.append_child(&element)?;
+        Ok(element)
+    };
+    let header = slot("header-slot")?;
+    let toolbar = slot("toolbar")?;
+    toolbar.set_attribute("part", "toolbar")?;
+    let table = slot("table-wrap")?;
+    let pager = slot("pager")?;
+    pager.set_attribute("part", "pager")?;
+    let toasts = el(&doc, "div", Some("toasts"))?;
+    toasts.set_attribute("part", "toasts")?;
+    toasts.set_attribute("role", "status")?;
+    toasts.set_attribute("aria-live", "polite")?;
+    root.append_child(&toasts)?;
+    Ok(Slots {
+        header,
+        toolbar,
+        table,
+        pager,
+        toasts,
+    })
+}
+
+/// Draws everything from the state.
+pub(crate) fn render(shared: &Shared) -> Result<(), JsValue> {
+    let doc = document(shared)?;
+    let focus = Focus::take(shared);
+    let slots = &shared.slots;
+    for slot in [&slots.header, &slots.toolbar] {
+        slot.set_text_content(None);
+    }
+    let state = shared.state.borrow();
+    let Some(org) = state.org.as_ref() else {
+        slots.pager.set_text_content(None);
+        slots.table.set_text_content(None);
+        let (class, message) = match &state.error {
+            Some(error) => ("state error", error.as_str()),
+            None => ("state", state.locale.words.loading),
+        };
+        let note = text_el(&doc, "p", Some(class), message)?;
+        if state.error.is_some() {
+            note.set_attribute("role", "alert")?;
+        }
+        slots.table.append_child(&note)?;
         return Ok(());
     };
-    let viewer = borrowed.viewer.as_deref().unwrap_or("");
+    let viewer = state.viewer.as_deref().unwrap_or("");
+    header(&doc, &slots.header, org, viewer, &state.locale)?;
+    toolbar(&doc, &slots.toolbar, org, &state.query, &state.locale)?;
+    drop(state);
+    render_table(shared)?;
+    focus.restore(shared);
+    Ok(())
+}
 
-    // Header: title, seat usage with a meter, and Invite User for those who may invite.
-    let header = el(&doc, "header", None)?;
+fn header(
+    doc: &Document,
+    slot: &Element,
+    org: &Org,
+    viewer: &str,
+    locale: &Locale,
+) -> Result<(), JsValue> {
+    let header = el(doc, "header", None)?;
     header.set_attribute("part", "header")?;
-    header.append_child(text_el(&doc, "h2", None, "Users")?.as_ref())?;
+    header.append_child(text_el(doc, "h2", None, locale.words.title)?.as_ref())?;
     let usage = org.seat_usage();
-    let seats = el(&doc, "div", Some("seats"))?;
+    let seats = el(doc, "div", Some("seats"))?;
     seats.set_attribute("part", "seats")?;
-    let meter = el(&doc, "meter", None)?;
+    let meter = el(doc, "meter", None)?;
+    meter.set_attribute("part", "seat-meter")?;
     meter.set_attribute("min", "0")?;
     meter.set_attribute("max", &usage.purchased.to_string())?;
     meter.set_attribute("value", &usage.held.to_string())?;
-    meter.set_attribute("aria-label", "seats used")?;
+    let label = locale.seat_usage(usage.held, usage.purchased);
+    meter.set_attribute("aria-label", &label)?;
     seats.append_child(&meter)?;
-    let label = format!("{} of {} seats used", usage.held, usage.purchased);
-    seats.append_child(text_el(&doc, "span", Some("seat-label"), &label)?.as_ref())?;
+    seats.append_child(text_el(doc, "span", Some("seat-label"), &label)?.as_ref())?;
     header.append_child(&seats)?;
     if org.is_allowed(viewer, "invitations:create") {
-        let invite = text_el(&doc, "button", Some("invite"), "Invite User")?;
+        let invite = button(
+            doc,
+            Some("primary invite"),
+            locale.words.invite_user,
+            "invite",
+        )?;
         invite.set_attribute("part", "invite-button")?;
-        invite.set_attribute("type", "button")?;
+        invite.set_attribute("aria-haspopup", "dialog")?;
         header.append_child(&invite)?;
     }
-    root.append_child(&header)?;
+    slot.append_child(&header)?;
+    Ok(())
+}
 
-    let search: HtmlInputElement = el(&doc, "input", None)?.dyn_into()?;
+/// Every role a user can hold: the built-in ones, then the org's own.
+pub(crate) fn role_keys(org: &Org) -> Vec<(String, String)> {
+    let builtin = BuiltinRole::ALL
+        .iter()
+        .map(|r| (r.key().to_owned(), r.name().to_owned()));
+    let custom = org
+        .custom_roles()
+        .map(|r| (r.key.as_str().to_owned(), r.name.as_str().to_owned()));
+    builtin.chain(custom).collect()
+}
+
+fn toolbar(
+    doc: &Document,
+    slot: &Element,
+    org: &Org,
+    query: &roster_engine::UserQuery,
+    locale: &Locale,
+) -> Result<(), JsValue> {
+    let w = locale.words;
+    let search_label = el(doc, "label", None)?;
+    search_label.append_child(&doc.create_text_node(w.search_label))?;
+    let search: HtmlInputElement = el(doc, "input", None)?.dyn_into()?;
     search.set_type("search");
-    search.set_placeholder("Search name or email");
-    search.set_attribute("aria-label", "Search users by name or email")?;
-    search.set_value(borrowed.query.search.as_deref().unwrap_or(""));
-    root.append_child(&search)?;
+    search.set_placeholder(w.search_placeholder);
+    search.set_attribute("part", "search")?;
+    search.set_attribute("data-filter", "search")?;
+    search.set_value(query.search.as_deref().unwrap_or(""));
+    search_label.append_child(&search)?;
+    slot.append_child(&search_label)?;
 
+    let statuses: Vec<(String, String)> = [
+        Status::Invited,
+        Status::Active,
+        Status::Suspended,
+        Status::Deactivated,
+    ]
+    .into_iter()
+    .map(|s| (s.as_str().to_owned(), locale.status(s).to_owned()))
+    .collect();
+    let status_now = query.status.first().map_or("", |s| s.as_str());
+    select(
+        doc,
+        slot,
+        "status",
+        w.filter_status,
+        &statuses,
+        status_now,
+        w.any,
+    )?;
+    let role_now = query.role.as_ref().map_or("", |r| r.as_str());
+    select(
+        doc,
+        slot,
+        "role",
+        w.filter_role,
+        &role_keys(org),
+        role_now,
+        w.any,
+    )?;
+    let groups: Vec<(String, String)> = org
+        .groups()
+        .map(|g| (g.key.as_str().to_owned(), g.name.as_str().to_owned()))
+        .collect();
+    let group_now = query.group.as_ref().map_or("", |g| g.as_str());
+    select(
+        doc,
+        slot,
+        "group",
+        w.filter_group,
+        &groups,
+        group_now,
+        w.any,
+    )?;
+    let seats = [
+        ("yes".to_owned(), w.with_seat.to_owned()),
+        ("no".to_owned(), w.without_seat.to_owned()),
+    ];
+    let seat_now = match query.seat {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "",
+    };
+    select(doc, slot, "seat", w.filter_seat, &seats, seat_now, w.any)?;
+    Ok(())
+}
+
+/// A labelled `<select>` whose first option clears the filter.
+fn select(
+    doc: &Document,
+    slot: &Element,
+    filter: &str,
+    title: &str,
+    options: &[(String, String)],
+    chosen: &str,
+    any: &str,
+) -> Result<(), JsValue> {
+    let label = el(doc, "label", None)?;
+    label.append_child(&doc.create_text_node(title))?;
+    let select: HtmlSelectElement = el(doc, "select", None)?.dyn_into()?;
+    select.set_attribute("data-filter", filter)?;
+    select.set_attribute("part", "filter")?;
+    let blank = text_el(doc, "option", None, any)?;
+    blank.set_attribute("value", "")?;
+    select.append_child(&blank)?;
+    for (value, text) in options {
+        let option = text_el(doc, "option", None, text)?;
+        option.set_attribute("value", value)?;
+        select.append_child(&option)?;
+    }
+    select.set_value(chosen);
+    label.append_child(&select)?;
+    slot.append_child(&label)?;
+    Ok(())
+}
+
+/// Draws the table and the pager for the current query (sorting, filtering, paging).
+pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
+    let doc = document(shared)?;
+    let focus = Focus::take(shared);
+    let state = shared.state.borrow();
+    let Some(org) = state.org.as_ref() else {
+        return Ok(());
+    };
+    let locale = &state.locale;
+    let w = locale.words;
+    let viewer = state.viewer.as_deref().unwrap_or("");
     let table = el(&doc, "table", None)?;
     table.set_attribute("part", "table")?;
+    table.append_child(text_el(&doc, "caption", None, w.caption)?.as_ref())?;
     let head = el(&doc, "thead", None)?;
     let row = el(&doc, "tr", None)?;
-    let columns: [(&str, Option<SortKey>); 7] = [
-        ("Name", Some(SortKey::Name)),
-        ("Email", Some(SortKey::Email)),
-        ("Status", Some(SortKey::Status)),
-        ("Roles", None),
-        ("Seat", None),
-        ("Devices", None),
-        ("Last active", Some(SortKey::LastActive)),
+    let columns: [(&str, Option<SortKey>); 8] = [
+        (w.col_name, Some(SortKey::Name)),
+        (w.col_status, Some(SortKey::Status)),
+        (w.col_roles, None),
+        (w.col_groups, None),
+        (w.col_seat, None),
+        (w.col_devices, None),
+        (w.col_last_active, Some(SortKey::LastActive)),
+        (w.col_actions, None),
     ];
     for (title, key) in columns {
         let th = el(&doc, "th", None)?;
         th.set_attribute("scope", "col")?;
         match key {
             Some(key) => {
-                let sorted = borrowed.query.sort == key;
-                let state_word = match (sorted, borrowed.query.order) {
+                let sort_state = match (state.query.sort == key, state.query.order) {
                     (false, _) => "none",
                     (true, SortOrder::Asc) => "ascending",
                     (true, SortOrder::Desc) => "descending",
                 };
-                th.set_attribute("aria-sort", state_word)?;
-                let button = text_el(&doc, "button", None, title)?;
-                button.set_attribute("data-sort", sort_name(key))?;
-                th.append_child(&button)?;
+                th.set_attribute("aria-sort", sort_state)?;
+                let sort = button(&doc, None, title, "sort")?;
+                sort.set_attribute("data-key", sort_name(key))?;
+                th.append_child(&sort)?;
             }
             None => th.set_text_content(Some(title)),
         }
@@ -152,27 +421,54 @@ pub(crate) fn render(
     table.append_child(&head)?;
 
     let body = el(&doc, "tbody", None)?;
-    match org.list_users(&borrowed.query) {
+    let pager = &shared.slots.pager;
+    pager.set_text_content(None);
+    match org.list_users(&state.query) {
         Ok(page) if page.users.is_empty() => {
+            let filtered = page.total == 0 && org.users().len() > 0;
+            let message = if filtered { w.no_match } else { w.no_users };
             let tr = el(&doc, "tr", None)?;
-            let td = text_el(&doc, "td", Some("empty"), "No users match.")?;
-            td.set_attribute("colspan", "7")?;
+            let td = text_el(&doc, "td", Some("state"), message)?;
+            td.set_attribute("colspan", "8")?;
             tr.append_child(&td)?;
             body.append_child(&tr)?;
         }
         Ok(page) => {
-            for user in page.users {
-                body.append_child(user_row(&doc, org, user)?.as_ref())?;
+            let shown = page.users.len();
+            let dates = Dates::new(locale);
+            for user in &page.users {
+                body.append_child(user_row(&doc, org, viewer, user, locale, &dates)?.as_ref())?;
             }
+            let first = state.earlier.len() * state.query.limit + 1;
+            let range = locale.range(first, first + shown - 1, page.total);
+            pager.append_child(text_el(&doc, "span", None, &range)?.as_ref())?;
+            let previous = button(&doc, None, w.previous, "previous")?;
+            if state.earlier.is_empty() {
+                previous.set_attribute("disabled", "")?;
+            }
+            pager.append_child(&previous)?;
+            let next = button(&doc, None, w.next, "next")?;
+            match &page.next_cursor {
+                Some(cursor) => next.set_attribute("data-cursor", cursor)?,
+                None => next.set_attribute("disabled", "")?,
+            }
+            pager.append_child(&next)?;
         }
         Err(e) => {
-            root.append_child(text_el(&doc, "p", Some("error"), &e.to_string())?.as_ref())?;
+            let tr = el(&doc, "tr", None)?;
+            let td = text_el(&doc, "td", Some("state error"), &e.to_string())?;
+            td.set_attribute("colspan", "8")?;
+            tr.append_child(&td)?;
+            body.append_child(&tr)?;
         }
     }
     table.append_child(&body)?;
-    root.append_child(&table)?;
-    drop(borrowed);
-    wire(host, root, state, &search)
+    let slot = &shared.slots.table;
+    slot.set_text_content(None);
+    slot.append_child(&table)?;
+    drop(state);
+    focus.restore(shared);
+    Ok(())
 }
 
 fn sort_name(key: SortKey) -> &'static str {
@@ -185,97 +481,307 @@ fn sort_name(key: SortKey) -> &'static str {
     }
 }
 
-fn user_row(doc: &Document, org: &roster_engine::Org, user: &User) -> Result<Element, JsValue> {
+/// Dates of one drawing, formatted once per day shown rather than once per row.
+struct Dates<'l> {
+    locale: &'l Locale,
+    seen: std::cell::RefCell<Vec<(i64, String)>>,
+}
+
+impl<'l> Dates<'l> {
+    fn new(locale: &'l Locale) -> Dates<'l> {
+        Dates {
+            locale,
+            seen: Default::default(),
+        }
+    }
+
+    fn day(&self, at: roster_engine::Timestamp) -> String {
+        let day = at.unix_seconds().div_euclid(86_400);
+        let mut seen = self.seen.borrow_mut();
+        if let Some((_, text)) = seen.iter().find(|(d, _)| *d == day) {
+            return text.clone();
+        }
+        let text = self.locale.date(at);
+        seen.push((day, text.clone()));
+        text
+    }
+}
+
+fn user_row(
+    doc: &Document,
+    org: &Org,
+    viewer: &str,
+    user: &User,
+    locale: &Locale,
+    dates: &Dates<'_>,
+) -> Result<Element, JsValue> {
+    let w = locale.words;
     let tr = el(doc, "tr", None)?;
+    tr.set_attribute("part", "row")?;
     tr.set_attribute("data-user", user.id.as_str())?;
     let name = el(doc, "td", None)?;
-    name.append_child(text_el(doc, "span", Some("avatar"), &initials(user))?.as_ref())?;
-    name.append_child(&doc.create_text_node(user.name.as_ref().map_or("", |n| n.as_str())))?;
+    let who = el(doc, "div", Some("who"))?;
+    let avatar = text_el(doc, "span", Some("avatar"), &initials(user))?;
+    avatar.set_attribute("aria-hidden", "true")?;
+    who.append_child(&avatar)?;
+    let names = el(doc, "div", None)?;
+    names.append_child(text_el(doc, "span", Some("name"), &display_name(user))?.as_ref())?;
+    names.append_child(text_el(doc, "span", Some("email"), user.email.as_str())?.as_ref())?;
+    who.append_child(&names)?;
+    name.append_child(&who)?;
     tr.append_child(&name)?;
-    tr.append_child(text_el(doc, "td", Some("email"), user.email.as_str())?.as_ref())?;
+
     let status = el(doc, "td", None)?;
-    status.append_child(
-        text_el(
-            doc,
-            "span",
-            Some(&format!("badge {}", user.status.as_str())),
-            user.status.as_str(),
-        )?
-        .as_ref(),
-    )?;
+    let badge_class = format!("badge {}", user.status.as_str());
+    let badge = text_el(doc, "span", Some(&badge_class), locale.status(user.status))?;
+    badge.set_attribute("part", "badge")?;
+    status.append_child(&badge)?;
     tr.append_child(&status)?;
-    let roles: Vec<String> = org
+
+    let mut roles: Vec<String> = org
         .roles_held(user)
         .into_iter()
         .map(|g| g.role.to_string())
         .collect();
-    let mut roles_unique = roles.clone();
-    roles_unique.sort();
-    roles_unique.dedup();
-    tr.append_child(text_el(doc, "td", Some("roles"), &roles_unique.join(", "))?.as_ref())?;
-    tr.append_child(text_el(doc, "td", None, if user.seat { "Yes" } else { "—" })?.as_ref())?;
+    roles.sort();
+    roles.dedup();
+    tr.append_child(text_el(doc, "td", Some("roles"), &roles.join(", "))?.as_ref())?;
+    let groups: Vec<&str> = user.groups.iter().map(|g| g.as_str()).collect();
+    tr.append_child(text_el(doc, "td", Some("groups"), &groups.join(", "))?.as_ref())?;
+    let seat = if user.seat { w.seat_yes } else { "—" };
+    tr.append_child(text_el(doc, "td", Some("seat"), seat)?.as_ref())?;
     let devices = org
         .devices_of(user.id.as_str())
         .filter(|d| d.revoked_at.is_none())
         .count();
-    tr.append_child(text_el(doc, "td", None, &devices.to_string())?.as_ref())?;
+    tr.append_child(text_el(doc, "td", Some("devices"), &locale.number(devices))?.as_ref())?;
     let last = match (user.status, user.last_active_at) {
-        (Status::Invited, _) | (_, None) => "—".to_owned(),
-        (_, Some(at)) => at.to_string()[..10].to_owned(),
+        (Status::Invited, _) | (_, None) => w.never.to_owned(),
+        (_, Some(at)) => dates.day(at),
     };
-    tr.append_child(text_el(doc, "td", None, &last)?.as_ref())?;
+    tr.append_child(text_el(doc, "td", Some("last-active"), &last)?.as_ref())?;
+
+    let cell = el(doc, "td", None)?;
+    let actions = el(doc, "div", Some("actions"))?;
+    actions.set_attribute("part", "actions")?;
+    let shown_name = display_name(user);
+    for action in row_actions(org, viewer, user) {
+        let destructive = matches!(
+            action,
+            "suspend" | "deactivate" | "unassign_seat" | "revoke_invitation"
+        );
+        let class = destructive.then_some("danger");
+        let label = locale.action(action);
+        let b = button(doc, class, label, action)?;
+        b.set_attribute("data-user", user.id.as_str())?;
+        b.set_attribute("aria-label", &format!("{label}: {shown_name}"))?;
+        if matches!(action, "roles" | "devices") || destructive {
+            b.set_attribute("aria-haspopup", "dialog")?;
+        }
+        actions.append_child(&b)?;
+    }
+    cell.append_child(&actions)?;
+    tr.append_child(&cell)?;
     Ok(tr)
 }
 
-/// Connects the search box and the sort buttons to the element's state.
-fn wire(
-    host: &HtmlElement,
-    root: &ShadowRoot,
-    state: &Rc<RefCell<State>>,
-    search: &HtmlInputElement,
-) -> Result<(), JsValue> {
+/// Shows a toast for a few seconds. Errors stay longer.
+pub(crate) fn toast(shared: &Shared, message: &str, error: bool) {
+    let Ok(doc) = document(shared) else { return };
+    let Ok(toast) = text_el(
+        &doc,
+        "div",
+        Some(if error { "toast error" } else { "toast" }),
+        message,
+    ) else {
+        return;
+    };
+    let _ = toast.set_attribute("part", "toast");
+    let _ = shared.slots.toasts.append_child(&toast);
+    let remove = Closure::once_into_js(move || toast.remove());
+    if let Some(window) = web_sys::window() {
+        let millis = if error { 8000 } else { 4000 };
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(remove.unchecked_ref(), millis);
+    }
+}
+
+/// Where the keyboard focus was before a drawing, found again after it by what it was.
+pub(crate) struct Focus {
+    selector: Option<String>,
+}
+
+impl Focus {
+    pub(crate) fn take(shared: &Shared) -> Focus {
+        let active = shared.root.active_element();
+        let selector = active.and_then(|e| selector_of(&e));
+        Focus { selector }
+    }
+
+    pub(crate) fn restore(self, shared: &Shared) {
+        let Some(selector) = self.selector else {
+            return;
+        };
+        if shared.root.active_element().is_some() {
+            return;
+        }
+        if let Ok(Some(found)) = shared.root.query_selector(&selector) {
+            if let Ok(found) = found.dyn_into::<HtmlElement>() {
+                let _ = found.focus();
+            }
+        }
+    }
+}
+
+/// A selector that finds an equivalent control in a fresh drawing.
+pub(crate) fn selector_of(element: &Element) -> Option<String> {
+    let attr = |name: &str| element.get_attribute(name);
+    if let Some(filter) = attr("data-filter") {
+        return Some(format!("[data-filter=\"{filter}\"]"));
+    }
+    let action = attr("data-action")?;
+    let mut selector = format!("[data-action=\"{action}\"]");
+    for name in ["data-key", "data-user"] {
+        if let Some(value) = attr(name) {
+            // Ids and keys are validated by the engine: letters, digits, `_`, `-`, `:`.
+            selector.push_str(&format!("[{name}=\"{value}\"]"));
+        }
+    }
+    Some(selector)
+}
+
+/// Attaches the element's listeners, once.
+pub(crate) fn listen(shared: &Shared) -> Result<(), JsValue> {
+    let on_click = {
+        let shared = shared.clone();
+        Closure::<dyn FnMut(Event)>::new(move |event: Event| clicked(&shared, &event))
+    };
+    shared
+        .root
+        .add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
+    on_click.forget();
+    let on_input = {
+        let shared = shared.clone();
+        Closure::<dyn FnMut(Event)>::new(move |event: Event| filtered(&shared, &event))
+    };
+    for kind in ["input", "change"] {
+        shared
+            .root
+            .add_event_listener_with_callback(kind, on_input.as_ref().unchecked_ref())?;
+    }
+    on_input.forget();
+    // `close` does not bubble; a capturing listener on the root still hears it.
+    let on_close = {
+        let shared = shared.clone();
+        Closure::<dyn FnMut(Event)>::new(move |_: Event| dialogs::closed(&shared))
+    };
+    shared.root.add_event_listener_with_callback_and_bool(
+        "close",
+        on_close.as_ref().unchecked_ref(),
+        true,
+    )?;
+    on_close.forget();
+    Ok(())
+}
+
+fn target_element(event: &Event) -> Option<Element> {
+    event.target()?.dyn_into::<Element>().ok()
+}
+
+fn filtered(shared: &Shared, event: &Event) {
+    let Some(target) = target_element(event) else {
+        return;
+    };
+    let Some(filter) = target.get_attribute("data-filter") else {
+        return;
+    };
+    // Search answers every keystroke; selects answer their change.
+    let value = if let Some(input) = target.dyn_ref::<HtmlInputElement>() {
+        if event.type_() != "input" {
+            return;
+        }
+        input.value()
+    } else if let Some(select) = target.dyn_ref::<HtmlSelectElement>() {
+        if event.type_() != "change" {
+            return;
+        }
+        select.value()
+    } else {
+        return;
+    };
+    if shared
+        .state
+        .borrow_mut()
+        .set_filter(&filter, &value)
+        .is_ok()
     {
-        let (host, root, state) = (host.clone(), root.clone(), state.clone());
-        let on_search = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let Some(input) = event
-                .target()
-                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let value = input.value();
-            state.borrow_mut().query.search = Some(value).filter(|v| !v.is_empty());
-            state.borrow_mut().query.cursor = None;
-            let _ = render(&host, &root, &state);
-            // Keep typing where it was: the box was drawn anew.
-            if let Ok(Some(fresh)) = root.query_selector("input[type=search]") {
-                if let Ok(fresh) = fresh.dyn_into::<HtmlElement>() {
-                    let _ = fresh.focus();
+        let _ = render_table(shared);
+    }
+}
+
+fn clicked(shared: &Shared, event: &Event) {
+    let Some(target) = target_element(event) else {
+        return;
+    };
+    let Ok(Some(control)) = target.closest("[data-action]") else {
+        return;
+    };
+    if control.has_attribute("disabled") {
+        return;
+    }
+    let action = control.get_attribute("data-action").unwrap_or_default();
+    let user_id = control.get_attribute("data-user");
+    match action.as_str() {
+        "sort" => {
+            let key = control.get_attribute("data-key");
+            if let Some(key) = key.as_deref().and_then(parse_sort_key) {
+                shared.state.borrow_mut().sort_by(key);
+                let _ = render_table(shared);
+            }
+        }
+        "next" => {
+            {
+                let mut state = shared.state.borrow_mut();
+                let cursor = state.query.cursor.take();
+                state.earlier.push(cursor);
+                state.query.cursor = control.get_attribute("data-cursor");
+            }
+            let _ = render_table(shared);
+        }
+        "previous" => {
+            {
+                let mut state = shared.state.borrow_mut();
+                state.query.cursor = state.earlier.pop().flatten();
+            }
+            let _ = render_table(shared);
+        }
+        "invite" => dialogs::open_invite(shared, &control),
+        "roles" | "devices" => {
+            if let Some(user_id) = user_id {
+                if action == "roles" {
+                    dialogs::open_roles(shared, &user_id, &control);
+                } else {
+                    dialogs::open_devices(shared, &user_id, &control);
                 }
             }
-        });
-        search.add_event_listener_with_callback("change", on_search.as_ref().unchecked_ref())?;
-        on_search.forget();
-    }
-    let buttons = root.query_selector_all("th button")?;
-    for i in 0..buttons.length() {
-        let Some(button) = buttons.item(i) else {
-            continue;
-        };
-        let (host, root, state) = (host.clone(), root.clone(), state.clone());
-        let on_sort = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let key = event
-                .target()
-                .and_then(|t| t.dyn_into::<Element>().ok())
-                .and_then(|e| e.get_attribute("data-sort"));
-            let Some(key) = key.as_deref().and_then(parse_sort_key) else {
-                return;
+        }
+        other if other.starts_with("dialog-") => dialogs::clicked(shared, other, &control),
+        other => {
+            let Some(user_id) = user_id else { return };
+            let found = {
+                let state = shared.state.borrow();
+                let org = state.org.as_ref();
+                org.and_then(|org| {
+                    let user = org.user(&user_id)?;
+                    Some((simple_action(org, other, user)?, display_name(user)))
+                })
             };
-            state.borrow_mut().sort_by(key);
-            let _ = render(&host, &root, &state);
-        });
-        button.add_event_listener_with_callback("click", on_sort.as_ref().unchecked_ref())?;
-        on_sort.forget();
+            let Some((action, who)) = found else { return };
+            if action.is_destructive() {
+                dialogs::open_confirm(shared, action, &who, &control);
+            } else {
+                dialogs::run(shared, action);
+            }
+        }
     }
-    Ok(())
 }

@@ -408,6 +408,13 @@ async fn org_route(
         (Post, ["checks"]) => check(app, req, caller, false).await,
         (Post, ["checks", "batch"]) => check(app, req, caller, true).await,
         (Get, ["audit"]) => audit(app, req, caller).await,
+        (Get, ["directory"]) => {
+            // What the element draws: everything a reader of users may see, no token hashes.
+            read(app, caller, "users:read", |org, _| {
+                serde_json::to_value(org.to_directory()).unwrap_or(Value::Null)
+            })
+            .await
+        }
         (Get, ["export"]) => export(app, caller).await,
         (Put, ["import"]) => import(app, req, caller).await,
         (Get, ["api-keys"]) => list_api_keys(app, caller).await,

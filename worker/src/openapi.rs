@@ -1434,6 +1434,20 @@ fn paths_org_data() -> Value {
                 (404, NOT_IN_ORG),
             ]),
         }},
+        "/v1/orgs/{org}/directory": {"get": {
+            "operationId": "getDirectory",
+            "tags": ["orgs"],
+            "summary": "The org as a document, without secrets",
+            "description": "Needs `users:read`. The document `GET /v1/orgs/{org}/export` \
+                gives, with each invitation's `token_hash` replaced by 64 zeros. The \
+                `<roster-users>` element draws its table from it.",
+            "parameters": [param("org")],
+            "responses": responses(200, ok("The org.", schema("OrgDocument"), true), &[
+                (401, UNAUTHORIZED),
+                (403, &forbidden("users:read")),
+                (404, NOT_IN_ORG),
+            ]),
+        }},
         "/v1/orgs/{org}/export": {"get": {
             "operationId": "exportOrg",
             "tags": ["orgs"],

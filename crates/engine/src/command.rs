@@ -335,7 +335,8 @@ impl Command {
         };
         let mut wrapped = serde_json::Map::new();
         wrapped.insert(name.clone(), Value::Object(fields));
-        serde_path_to_error::deserialize(Value::Object(wrapped)).map_err(|e| {
+        #[cfg(feature = "field-paths")]
+        return serde_path_to_error::deserialize(Value::Object(wrapped)).map_err(|e| {
             let path = e.path().to_string();
             let reason = crate::document::without_position(&e.into_inner().to_string());
             // Paths start at the command's name; the caller knows fields without it.
@@ -349,7 +350,11 @@ impl Command {
                 },
             };
             bad(&field, reason)
-        })
+        });
+        // Without path tracking the whole command is at fault.
+        #[cfg(not(feature = "field-paths"))]
+        return serde_json::from_value(Value::Object(wrapped))
+            .map_err(|e| bad("command", format!("{name}: {e}")));
     }
 
     /// The command as a JSON object with its `command` tag.

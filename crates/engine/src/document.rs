@@ -17,6 +17,7 @@ use crate::model::{
     CustomRole, Device, Group, Invitation, InvitationState, Org, OrgSettings, Status, User,
 };
 use crate::text::{Name, OrgId};
+use crate::token::TokenHash;
 
 /// The document version this engine reads and writes.
 pub const DOCUMENT_VERSION: u32 = 1;
@@ -91,29 +92,37 @@ impl OrgDocument {
     /// Reads a document's shape from JSON (no cross-record checks yet).
     pub fn from_json(text: &str) -> Result<OrgDocument, DocumentError> {
         // The fast parse first; only a failing document pays for tracking the path.
-        match serde_json::from_str(text) {
-            Ok(doc) => Ok(doc),
-            Err(_) => {
-                let de = &mut serde_json::Deserializer::from_str(text);
-                match serde_path_to_error::deserialize::<_, OrgDocument>(de) {
-                    Ok(doc) => Ok(doc),
-                    Err(e) => {
-                        // A syntax error has no field path; report it at the document.
-                        let path = match e.path().to_string() {
-                            p if p == "?" || p.is_empty() => ".".to_owned(),
-                            p => p,
-                        };
-                        let inner = e.into_inner();
-                        Err(bad(path, without_position(&inner.to_string())))
-                    }
-                }
-            }
+        serde_json::from_str(text).map_err(|e| path_of_error(text, e))
+    }
+}
+
+/// Parses a refused document again, tracking where the parse stops, to name the bad field.
+#[cfg(feature = "field-paths")]
+fn path_of_error(text: &str, first: serde_json::Error) -> DocumentError {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, OrgDocument>(de) {
+        Ok(_) => bad(".".to_owned(), without_position(&first.to_string())),
+        Err(e) => {
+            // A syntax error has no field path; report it at the document.
+            let path = match e.path().to_string() {
+                p if p == "?" || p.is_empty() => ".".to_owned(),
+                p => p,
+            };
+            let inner = e.into_inner();
+            bad(path, without_position(&inner.to_string()))
         }
     }
 }
 
+/// Without path tracking the error says only where in the text the parse stopped.
+#[cfg(not(feature = "field-paths"))]
+fn path_of_error(_text: &str, first: serde_json::Error) -> DocumentError {
+    bad(".".to_owned(), first.to_string())
+}
+
 /// serde_json ends its messages with ` at line L column C`; the path says where already,
 /// except for syntax errors, where the position is all there is.
+#[cfg(feature = "field-paths")]
 pub(crate) fn without_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) if !message.starts_with("expected") && !message.contains("EOF") => {
@@ -156,6 +165,17 @@ impl Org {
             invitations: self.invitations.values().cloned().collect(),
             devices: self.devices.values().cloned().collect(),
         }
+    }
+
+    /// The org as a document for someone who may see its users but not its secrets: every
+    /// invitation's token hash is [`TokenHash::redacted`]. The element loads this to draw the
+    /// table and to try commands before sending them; it can accept no invitation with it.
+    pub fn to_directory(&self) -> OrgDocument {
+        let mut document = self.to_document();
+        for invitation in &mut document.invitations {
+            invitation.token_hash = TokenHash::redacted();
+        }
+        document
     }
 
     /// Checks every rule of a document and builds the org.

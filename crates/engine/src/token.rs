@@ -87,6 +87,12 @@ impl TokenHash {
         TokenHash(hex(&Sha256::digest(token.as_bytes())))
     }
 
+    /// A stand-in for a hash that is withheld: 64 zeros. No token is known to hash to it
+    /// (finding one would break SHA-256), so an org holding it accepts no invitation.
+    pub fn redacted() -> TokenHash {
+        TokenHash("0".repeat(64))
+    }
+
     /// The lowercase hex digest.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -1,0 +1,286 @@
+//! The changes the element can make: which ones a viewer may take on a row, and each one as
+//! the engine commands it runs locally and the API requests that make it real.
+//!
+//! The engine decides both: a button is shown only when the viewer holds the permission the
+//! command needs, and a change is tried on a copy of the org before it is sent, so a refusal
+//! the server would give is shown without a round trip.
+
+use roster_engine::text::{DeviceId, InvitationId, RoleKey, UserId};
+use roster_engine::{Command, InvitationState, InviteSpec, Org, Status, User};
+use serde_json::{json, Value};
+
+/// One change a viewer asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Invite people.
+    Invite(Vec<InviteSpec>),
+    /// Give and take directly held roles.
+    SetRoles {
+        user: UserId,
+        assign: Vec<RoleKey>,
+        unassign: Vec<RoleKey>,
+    },
+    AssignSeat(UserId),
+    UnassignSeat(UserId),
+    Suspend(UserId),
+    Reactivate(UserId),
+    Deactivate(UserId),
+    ResendInvitation {
+        user: UserId,
+        invitation: InvitationId,
+    },
+    RevokeInvitation {
+        user: UserId,
+        invitation: InvitationId,
+    },
+    RevokeDevice {
+        user: UserId,
+        device: DeviceId,
+    },
+}
+
+/// An API call: method, path under the org, JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<Value>,
+}
+
+impl Action {
+    /// The action's name in events, toasts and `data-action` attributes.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Invite(_) => "invite",
+            Action::SetRoles { .. } => "roles",
+            Action::AssignSeat(_) => "assign_seat",
+            Action::UnassignSeat(_) => "unassign_seat",
+            Action::Suspend(_) => "suspend",
+            Action::Reactivate(_) => "reactivate",
+            Action::Deactivate(_) => "deactivate",
+            Action::ResendInvitation { .. } => "resend_invitation",
+            Action::RevokeInvitation { .. } => "revoke_invitation",
+            Action::RevokeDevice { .. } => "revoke_device",
+        }
+    }
+
+    /// What the action is about, for the change event: a user id, a device id, or the
+    /// invited emails.
+    pub fn target(&self) -> Value {
+        match self {
+            Action::Invite(specs) => specs.iter().map(|s| json!(s.email)).collect(),
+            Action::RevokeDevice { device, .. } => json!(device),
+            Action::SetRoles { user, .. }
+            | Action::AssignSeat(user)
+            | Action::UnassignSeat(user)
+            | Action::Suspend(user)
+            | Action::Reactivate(user)
+            | Action::Deactivate(user)
+            | Action::ResendInvitation { user, .. }
+            | Action::RevokeInvitation { user, .. } => json!(user),
+        }
+    }
+
+    /// The user the action is about, if one.
+    pub fn user(&self) -> Option<&UserId> {
+        match self {
+            Action::Invite(_) => None,
+            Action::SetRoles { user, .. }
+            | Action::AssignSeat(user)
+            | Action::UnassignSeat(user)
+            | Action::Suspend(user)
+            | Action::Reactivate(user)
+            | Action::Deactivate(user)
+            | Action::ResendInvitation { user, .. }
+            | Action::RevokeInvitation { user, .. }
+            | Action::RevokeDevice { user, .. } => Some(user),
+        }
+    }
+
+    /// Whether the viewer is asked to confirm first.
+    pub fn is_destructive(&self) -> bool {
+        matches!(
+            self,
+            Action::UnassignSeat(_)
+                | Action::Suspend(_)
+                | Action::Deactivate(_)
+                | Action::RevokeInvitation { .. }
+                | Action::RevokeDevice { .. }
+        )
+    }
+
+    /// The engine commands, in order, and the request that makes each one on the server.
+    pub fn steps(&self) -> Vec<(Command, Request)> {
+        let user_path = |user: &UserId, rest: &str| format!("/users/{}{rest}", user.as_str());
+        let one = |command: Command, method, path: String, body: Option<Value>| {
+            vec![(command, Request { method, path, body })]
+        };
+        match self.clone() {
+            Action::Invite(invitations) => {
+                let body = json!({ "invitations": invitations });
+                let command = Command::Invite {
+                    invitations,
+                    expires_in_days: None,
+                };
+                one(command, "POST", "/invitations".into(), Some(body))
+            }
+            Action::SetRoles {
+                user,
+                assign,
+                unassign,
+            } => {
+                let give = assign.into_iter().map(|role| {
+                    let path = user_path(&user, &format!("/roles/{}", role.as_str()));
+                    let user_id = user.clone();
+                    (
+                        Command::AssignRole { user_id, role },
+                        Request {
+                            method: "PUT",
+                            path,
+                            body: None,
+                        },
+                    )
+                });
+                let take = unassign.into_iter().map(|role| {
+                    let path = user_path(&user, &format!("/roles/{}", role.as_str()));
+                    let user_id = user.clone();
+                    let command = Command::UnassignRole { user_id, role };
+                    (
+                        command,
+                        Request {
+                            method: "DELETE",
+                            path,
+                            body: None,
+                        },
+                    )
+                });
+                // Giving first: taking a role first could drop a permission needed to give.
+                give.chain(take).collect()
+            }
+            Action::AssignSeat(user_id) => {
+                let path = user_path(&user_id, "/seat");
+                one(Command::AssignSeat { user_id }, "PUT", path, None)
+            }
+            Action::UnassignSeat(user_id) => {
+                let path = user_path(&user_id, "/seat");
+                one(Command::UnassignSeat { user_id }, "DELETE", path, None)
+            }
+            Action::Suspend(user_id) => {
+                let path = user_path(&user_id, "");
+                let body = Some(json!({"status": "suspended"}));
+                one(Command::SuspendUser { user_id }, "PATCH", path, body)
+            }
+            Action::Reactivate(user_id) => {
+                let path = user_path(&user_id, "");
+                let body = Some(json!({"status": "active"}));
+                one(Command::ReactivateUser { user_id }, "PATCH", path, body)
+            }
+            Action::Deactivate(user_id) => {
+                let path = user_path(&user_id, "");
+                one(Command::DeactivateUser { user_id }, "DELETE", path, None)
+            }
+            Action::ResendInvitation { invitation, .. } => {
+                let path = format!("/invitations/{}/resend", invitation.as_str());
+                let command = Command::ResendInvitation {
+                    invitation_id: invitation,
+                };
+                one(command, "POST", path, None)
+            }
+            Action::RevokeInvitation { invitation, .. } => {
+                let path = format!("/invitations/{}/revoke", invitation.as_str());
+                let command = Command::RevokeInvitation {
+                    invitation_id: invitation,
+                };
+                one(command, "POST", path, None)
+            }
+            Action::RevokeDevice { device, .. } => {
+                let path = format!("/devices/{}/revoke", device.as_str());
+                one(
+                    Command::RevokeDevice { device_id: device },
+                    "POST",
+                    path,
+                    None,
+                )
+            }
+        }
+    }
+}
+
+/// The pending invitation of an invited user.
+pub fn pending_invitation<'o>(org: &'o Org, user: &User) -> Option<&'o InvitationId> {
+    org.invitations()
+        .find(|i| i.user_id == user.id && i.state == InvitationState::Pending)
+        .map(|i| &i.id)
+}
+
+/// The row actions `viewer` may take on `user`, by name, in the order they are shown.
+///
+/// Each needs the permission of its command and a status the command accepts; the engine
+/// still has the last word when the action runs (the last owner, escalation, seats left).
+pub fn row_actions(org: &Org, viewer: &str, user: &User) -> Vec<&'static str> {
+    let may = |permission: &str| org.is_allowed(viewer, permission);
+    let mut actions = Vec::new();
+    match user.status {
+        Status::Invited => {
+            if pending_invitation(org, user).is_some() {
+                if may("invitations:create") {
+                    actions.push("resend_invitation");
+                }
+                if may("invitations:revoke") {
+                    actions.push("revoke_invitation");
+                }
+            }
+        }
+        Status::Active | Status::Suspended => {
+            if may("roles:assign") && may("roles:read") {
+                actions.push("roles");
+            }
+            if user.status == Status::Active && may("seats:assign") {
+                actions.push(if user.seat {
+                    "unassign_seat"
+                } else {
+                    "assign_seat"
+                });
+            }
+            if may("users:suspend") && user.id.as_str() != viewer {
+                actions.push(if user.status == Status::Active {
+                    "suspend"
+                } else {
+                    "reactivate"
+                });
+            }
+            if may("users:deactivate") && user.id.as_str() != viewer {
+                actions.push("deactivate");
+            }
+        }
+        Status::Deactivated => {}
+    }
+    // Anyone active may see their own devices; a suspended viewer sees nothing to act on.
+    let own = user.id.as_str() == viewer && user.status == Status::Active;
+    let member = matches!(user.status, Status::Active | Status::Suspended);
+    if member && (own || may("devices:read")) {
+        actions.push("devices");
+    }
+    actions
+}
+
+/// The action a row button names, for actions that need nothing more than the row.
+pub fn simple_action(org: &Org, name: &str, user: &User) -> Option<Action> {
+    let id = user.id.clone();
+    Some(match name {
+        "assign_seat" => Action::AssignSeat(id),
+        "unassign_seat" => Action::UnassignSeat(id),
+        "suspend" => Action::Suspend(id),
+        "reactivate" => Action::Reactivate(id),
+        "deactivate" => Action::Deactivate(id),
+        "resend_invitation" => Action::ResendInvitation {
+            invitation: pending_invitation(org, user)?.clone(),
+            user: id,
+        },
+        "revoke_invitation" => Action::RevokeInvitation {
+            invitation: pending_invitation(org, user)?.clone(),
+            user: id,
+        },
+        _ => return None,
+    })
+}
