@@ -40,6 +40,9 @@ bash scripts/build-worker.sh > target/build-worker.log 2>&1 || { cat target/buil
 bash scripts/build-element.sh
 bash tests/api/run.sh 2>&1 | tee -a "$log"
 
+step "<roster-users> end to end: Playwright and axe in headless Chromium against wrangler dev"
+node --test --test-concurrency=1 --test-reporter=spec tests/e2e/*.test.mjs 2>&1 | tee -a "$log"
+
 # One closing line for the whole run, summed over every test binary.
 # cargo prints "test result: ok. N passed; M failed"; node's runner prints "ℹ pass N", "ℹ fail M".
 passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{ s += $4 } END { print s + 0 }')
