@@ -213,22 +213,26 @@ pub fn pending_invitation<'o>(org: &'o Org, user: &User) -> Option<&'o Invitatio
         .map(|i| &i.id)
 }
 
-/// The row actions `viewer` may take on `user`, by name, in the order they are shown.
+/// The row actions `viewer` may take on `user`, by name, in the order they are shown. `may`
+/// says whether the viewer holds a permission now (see [`Org::effective_permissions`]), and
+/// `pending` whether the user has an invitation waiting.
 ///
 /// Each needs the permission of its command and a status the command accepts; the engine
 /// still has the last word when the action runs (the last owner, escalation, seats left).
-pub fn row_actions(org: &Org, viewer: &str, user: &User) -> Vec<&'static str> {
-    let may = |permission: &str| org.is_allowed(viewer, permission);
+pub fn row_actions(
+    may: &dyn Fn(&str) -> bool,
+    viewer: &str,
+    user: &User,
+    pending: bool,
+) -> Vec<&'static str> {
     let mut actions = Vec::new();
     match user.status {
         Status::Invited => {
-            if pending_invitation(org, user).is_some() {
-                if may("invitations:create") {
-                    actions.push("resend_invitation");
-                }
-                if may("invitations:revoke") {
-                    actions.push("revoke_invitation");
-                }
+            if pending && may("invitations:create") {
+                actions.push("resend_invitation");
+            }
+            if pending && may("invitations:revoke") {
+                actions.push("revoke_invitation");
             }
         }
         Status::Active | Status::Suspended => {

@@ -174,8 +174,7 @@ impl Shared {
             let Some(org) = state.org.as_ref() else {
                 return Err(refusal(state.locale.words.loading.to_owned()));
             };
-            let before = org.clone();
-            let mut after = before.clone();
+            let mut after = org.clone();
             let actor = Actor::User(UserId::new(viewer).map_err(|e| refusal(e.to_string()))?);
             let now = Timestamp::from_unix_seconds((js_sys::Date::now() / 1000.0) as i64);
             for (command, _) in &steps {
@@ -196,7 +195,8 @@ impl Shared {
                     return Err(refused);
                 }
             }
-            state.org = Some(after);
+            // The org as it was stays aside, to come back if the server refuses.
+            let before = state.org.replace(after);
             (before, state.send.clone())
         };
         self.redraw();
@@ -212,7 +212,7 @@ impl Shared {
                     self.state.borrow_mut().version = etag;
                 }
                 answer => {
-                    self.state.borrow_mut().org = Some(before);
+                    self.state.borrow_mut().org = before;
                     self.redraw();
                     let (status, refused) = match answer {
                         Ok((412, _, _)) => {

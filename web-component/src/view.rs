@@ -7,7 +7,9 @@
 //! attached once, to the shadow root, and find what was clicked by its `data-action`, so
 //! drawing again never leaks a handler.
 
-use roster_engine::{BuiltinRole, Org, SortKey, SortOrder, Status, User};
+use std::collections::{HashMap, HashSet};
+
+use roster_engine::{BuiltinRole, InvitationState, Org, SortKey, SortOrder, Status, User};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -435,9 +437,35 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
         }
         Ok(page) => {
             let shown = page.users.len();
-            let dates = Dates::new(locale);
+            let on_page: HashSet<&str> = page.users.iter().map(|u| u.id.as_str()).collect();
+            // What a row needs beyond its user, found in one pass each rather than per row.
+            let mut devices: HashMap<&str, usize> = HashMap::new();
+            for device in org.devices() {
+                let owner = device.user_id.as_str();
+                if device.revoked_at.is_none() && on_page.contains(owner) {
+                    *devices.entry(owner).or_default() += 1;
+                }
+            }
+            let pending: HashSet<&str> = org
+                .invitations()
+                .filter(|i| i.state == InvitationState::Pending)
+                .map(|i| i.user_id.as_str())
+                .filter(|id| on_page.contains(id))
+                .collect();
+            let allowed = org.effective_permissions(viewer);
+            let row = Row {
+                org,
+                viewer,
+                may: &|p: &str| allowed.contains(p),
+                locale,
+                dates: Dates::new(locale),
+            };
             for user in &page.users {
-                body.append_child(user_row(&doc, org, viewer, user, locale, &dates)?.as_ref())?;
+                let counts = (
+                    devices.get(user.id.as_str()).copied().unwrap_or(0),
+                    pending.contains(user.id.as_str()),
+                );
+                body.append_child(row.draw(&doc, user, counts)?.as_ref())?;
             }
             let first = state.earlier.len() * state.query.limit + 1;
             let range = locale.range(first, first + shown - 1, page.total);
@@ -507,82 +535,90 @@ impl<'l> Dates<'l> {
     }
 }
 
-fn user_row(
-    doc: &Document,
-    org: &Org,
-    viewer: &str,
-    user: &User,
-    locale: &Locale,
-    dates: &Dates<'_>,
-) -> Result<Element, JsValue> {
-    let w = locale.words;
-    let tr = el(doc, "tr", None)?;
-    tr.set_attribute("part", "row")?;
-    tr.set_attribute("data-user", user.id.as_str())?;
-    let name = el(doc, "td", None)?;
-    let who = el(doc, "div", Some("who"))?;
-    let avatar = text_el(doc, "span", Some("avatar"), &initials(user))?;
-    avatar.set_attribute("aria-hidden", "true")?;
-    who.append_child(&avatar)?;
-    let names = el(doc, "div", None)?;
-    names.append_child(text_el(doc, "span", Some("name"), &display_name(user))?.as_ref())?;
-    names.append_child(text_el(doc, "span", Some("email"), user.email.as_str())?.as_ref())?;
-    who.append_child(&names)?;
-    name.append_child(&who)?;
-    tr.append_child(&name)?;
+/// What drawing a row needs besides its user.
+struct Row<'a> {
+    org: &'a Org,
+    viewer: &'a str,
+    may: &'a dyn Fn(&str) -> bool,
+    locale: &'a Locale,
+    dates: Dates<'a>,
+}
 
-    let status = el(doc, "td", None)?;
-    let badge_class = format!("badge {}", user.status.as_str());
-    let badge = text_el(doc, "span", Some(&badge_class), locale.status(user.status))?;
-    badge.set_attribute("part", "badge")?;
-    status.append_child(&badge)?;
-    tr.append_child(&status)?;
+impl Row<'_> {
+    /// One user's row; `devices` is their number of active devices, `pending` whether an
+    /// invitation waits.
+    fn draw(
+        &self,
+        doc: &Document,
+        user: &User,
+        (devices, pending): (usize, bool),
+    ) -> Result<Element, JsValue> {
+        let (org, locale) = (self.org, self.locale);
+        let w = locale.words;
+        let tr = el(doc, "tr", None)?;
+        tr.set_attribute("part", "row")?;
+        tr.set_attribute("data-user", user.id.as_str())?;
+        let name = el(doc, "td", None)?;
+        let who = el(doc, "div", Some("who"))?;
+        let avatar = text_el(doc, "span", Some("avatar"), &initials(user))?;
+        avatar.set_attribute("aria-hidden", "true")?;
+        who.append_child(&avatar)?;
+        let names = el(doc, "div", None)?;
+        names.append_child(text_el(doc, "span", Some("name"), &display_name(user))?.as_ref())?;
+        names.append_child(text_el(doc, "span", Some("email"), user.email.as_str())?.as_ref())?;
+        who.append_child(&names)?;
+        name.append_child(&who)?;
+        tr.append_child(&name)?;
 
-    let mut roles: Vec<String> = org
-        .roles_held(user)
-        .into_iter()
-        .map(|g| g.role.to_string())
-        .collect();
-    roles.sort();
-    roles.dedup();
-    tr.append_child(text_el(doc, "td", Some("roles"), &roles.join(", "))?.as_ref())?;
-    let groups: Vec<&str> = user.groups.iter().map(|g| g.as_str()).collect();
-    tr.append_child(text_el(doc, "td", Some("groups"), &groups.join(", "))?.as_ref())?;
-    let seat = if user.seat { w.seat_yes } else { "—" };
-    tr.append_child(text_el(doc, "td", Some("seat"), seat)?.as_ref())?;
-    let devices = org
-        .devices_of(user.id.as_str())
-        .filter(|d| d.revoked_at.is_none())
-        .count();
-    tr.append_child(text_el(doc, "td", Some("devices"), &locale.number(devices))?.as_ref())?;
-    let last = match (user.status, user.last_active_at) {
-        (Status::Invited, _) | (_, None) => w.never.to_owned(),
-        (_, Some(at)) => dates.day(at),
-    };
-    tr.append_child(text_el(doc, "td", Some("last-active"), &last)?.as_ref())?;
+        let status = el(doc, "td", None)?;
+        let badge_class = format!("badge {}", user.status.as_str());
+        let badge = text_el(doc, "span", Some(&badge_class), locale.status(user.status))?;
+        badge.set_attribute("part", "badge")?;
+        status.append_child(&badge)?;
+        tr.append_child(&status)?;
 
-    let cell = el(doc, "td", None)?;
-    let actions = el(doc, "div", Some("actions"))?;
-    actions.set_attribute("part", "actions")?;
-    let shown_name = display_name(user);
-    for action in row_actions(org, viewer, user) {
-        let destructive = matches!(
-            action,
-            "suspend" | "deactivate" | "unassign_seat" | "revoke_invitation"
-        );
-        let class = destructive.then_some("danger");
-        let label = locale.action(action);
-        let b = button(doc, class, label, action)?;
-        b.set_attribute("data-user", user.id.as_str())?;
-        b.set_attribute("aria-label", &format!("{label}: {shown_name}"))?;
-        if matches!(action, "roles" | "devices") || destructive {
-            b.set_attribute("aria-haspopup", "dialog")?;
+        let mut roles: Vec<String> = org
+            .roles_held(user)
+            .into_iter()
+            .map(|g| g.role.to_string())
+            .collect();
+        roles.sort();
+        roles.dedup();
+        tr.append_child(text_el(doc, "td", Some("roles"), &roles.join(", "))?.as_ref())?;
+        let groups: Vec<&str> = user.groups.iter().map(|g| g.as_str()).collect();
+        tr.append_child(text_el(doc, "td", Some("groups"), &groups.join(", "))?.as_ref())?;
+        let seat = if user.seat { w.seat_yes } else { "—" };
+        tr.append_child(text_el(doc, "td", Some("seat"), seat)?.as_ref())?;
+        tr.append_child(text_el(doc, "td", Some("devices"), &locale.number(devices))?.as_ref())?;
+        let last = match (user.status, user.last_active_at) {
+            (Status::Invited, _) | (_, None) => w.never.to_owned(),
+            (_, Some(at)) => self.dates.day(at),
+        };
+        tr.append_child(text_el(doc, "td", Some("last-active"), &last)?.as_ref())?;
+
+        let cell = el(doc, "td", None)?;
+        let actions = el(doc, "div", Some("actions"))?;
+        actions.set_attribute("part", "actions")?;
+        let shown_name = display_name(user);
+        for action in row_actions(self.may, self.viewer, user, pending) {
+            let destructive = matches!(
+                action,
+                "suspend" | "deactivate" | "unassign_seat" | "revoke_invitation"
+            );
+            let class = destructive.then_some("danger");
+            let label = locale.action(action);
+            let b = button(doc, class, label, action)?;
+            b.set_attribute("data-user", user.id.as_str())?;
+            b.set_attribute("aria-label", &format!("{label}: {shown_name}"))?;
+            if matches!(action, "roles" | "devices") || destructive {
+                b.set_attribute("aria-haspopup", "dialog")?;
+            }
+            actions.append_child(&b)?;
         }
-        actions.append_child(&b)?;
+        cell.append_child(&actions)?;
+        tr.append_child(&cell)?;
+        Ok(tr)
     }
-    cell.append_child(&actions)?;
-    tr.append_child(&cell)?;
-    Ok(tr)
 }
 
 /// Shows a toast for a few seconds. Errors stay longer.
