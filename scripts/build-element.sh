@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds <roster-users> into web-component/dist: the loader, the wasm-bindgen glue, the .wasm
-# (size-optimised) and the demo page. The worker serves this folder as static assets.
+# (size-optimised), TypeScript declarations, package.json (dist/roster is the npm package) and
+# the demo page. The worker serves this folder as static assets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -11,5 +12,7 @@ wasm-bindgen --target web --out-dir "$out/roster" \
   target/wasm32-unknown-unknown/wasm/roster_element.wasm
 wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals "$out/roster/roster_element_bg.wasm" -o "$out/roster/roster_element_bg.wasm"
-cp web-component/js/roster-users.js "$out/roster/"
+# The folder is also the npm package: the loader, its types and package.json.
+cp web-component/js/roster-users.js web-component/js/roster-users.d.ts \
+  web-component/js/package.json "$out/roster/"
 cp web-component/js/index.html "$out/index.html"
