@@ -71,7 +71,8 @@ try {
   await tab.waitForFunction(() => window.results, null, { timeout: 120_000 });
   const speed = await tab.evaluate(() => window.results);
   const users = JSON.parse(orgText).users.length;
-  const results = { users, size, total_gzip_bytes: total, ...speed };
+  const chromium = browser.version();
+  const results = { users, chromium, size, total_gzip_bytes: total, ...speed };
   await writeFile(resultsPath, JSON.stringify(results, null, 2));
   console.log(JSON.stringify(results, null, 2));
 } finally {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reruns every benchmark and rewrites BENCHMARKS.md from the results:
 # the native check beside cedar-policy and casbin, load and memory, listing and commands,
-# the Wasm module's size (raw and gzipped) and its check speed under Node.
+# the Wasm module's size (raw and gzipped) and its check speed under Node, the API on wrangler
+# dev, and the element's size and speed in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -43,6 +44,9 @@ cat "$out/wasm.json"
 
 echo "== the API on local wrangler dev"
 bash scripts/bench-api.sh
+
+echo "== the element in headless Chromium"
+bash scripts/bench-element.sh
 
 python3 bench/render.py "$out" > BENCHMARKS.md
 echo "== BENCHMARKS.md rewritten"
