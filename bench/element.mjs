@@ -17,7 +17,9 @@ import { chromium } from 'playwright-core';
 const [dist, documentPath, resultsPath] = process.argv.slice(2);
 const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
-const files = ['roster/roster-users.js', 'roster/roster_element.js', 'roster/roster_element_bg.wasm'];
+const files = [
+  'roster/roster-users.js', 'roster/roster_element.js', 'roster/roster_element_bg.wasm',
+];
 const size = {};
 for (const file of files) {
   const bytes = await readFile(path.join(dist, file));
@@ -32,20 +34,26 @@ const page = `<!doctype html><html lang="en"><body><div id="host"></div><script 
   const text = await (await fetch('/org.json')).text();
   const host = document.getElementById('host');
   const element = new RosterUsers(host);
-  element.setViewer(JSON.parse(text).users.find((u) => (u.roles ?? []).includes('owner')).id);
+  const owner = JSON.parse(text).users.find((u) => (u.roles ?? []).includes('owner'));
+  element.setViewer(owner.id);
   const stats = (xs) => {
     const sorted = [...xs].sort((a, b) => a - b);
     const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     return { p50_ms: +at(0.5).toFixed(2), p95_ms: +at(0.95).toFixed(2), runs: xs.length };
   };
   const time = (f) => { const t = performance.now(); f(); return performance.now() - t; };
-  const runs = (n, f) => { for (let i = 0; i < 3; i++) f(i); return Array.from({ length: n }, (_, i) => time(() => f(i))); };
+  const runs = (n, f) => {
+    for (let i = 0; i < 3; i++) f(i);
+    return Array.from({ length: n }, (_, i) => time(() => f(i)));
+  };
   const draw = runs(30, () => element.loadDocument(text, null));
   const rows = host.shadowRoot.querySelectorAll('tbody tr').length;
   const sort = runs(30, (i) => element.sortBy(i % 2 ? 'name' : 'email'));
   const filter = runs(30, (i) => element.setFilter('status', i % 2 ? '' : 'active'));
   const search = runs(30, (i) => element.setSearch(i % 2 ? '' : 'member 12'));
-  window.results = { rows, draw: stats(draw), sort: stats(sort), filter: stats(filter), search: stats(search) };
+  window.results = {
+    rows, draw: stats(draw), sort: stats(sort), filter: stats(filter), search: stats(search),
+  };
 </script></body></html>`;
 
 const server = http.createServer(async (req, res) => {
@@ -54,7 +62,8 @@ const server = http.createServer(async (req, res) => {
   if (url.pathname === '/org.json') return res.writeHead(200).end(orgText);
   try {
     const body = await readFile(path.join(dist, path.normalize(url.pathname)));
-    res.writeHead(200, { 'content-type': TYPES[path.extname(url.pathname)] ?? 'text/plain' }).end(body);
+    const type = TYPES[path.extname(url.pathname)] ?? 'text/plain';
+    res.writeHead(200, { 'content-type': type }).end(body);
   } catch {
     res.writeHead(404).end();
   }

@@ -177,14 +177,15 @@ describe('<roster-users> against the local API', () => {
 });
 
 describe('the npm package in web-component/dist/roster', () => {
-  test('every file it lists was built, and its types declare the element and its events', async () => {
+  test('every file it lists was built; its types declare the element and its events', async () => {
     const { readFile, access } = await import('node:fs/promises');
     const dir = path.join(ROOT, 'web-component/dist/roster');
     const manifest = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
     for (const file of manifest.files) await access(path.join(dir, file));
     assert.equal(manifest.types, './roster-users.d.ts');
     const types = await readFile(path.join(dir, manifest.types), 'utf8');
-    for (const name of ["'roster-users': RosterUsersElement", "'roster-change'", "'roster-error'"]) {
+    const declared = ["'roster-users': RosterUsersElement", "'roster-change'", "'roster-error'"];
+    for (const name of declared) {
       assert.ok(types.includes(name), name);
     }
   });

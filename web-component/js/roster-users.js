@@ -34,10 +34,7 @@ export class RosterUsersElement extends HTMLElement {
 
   async connectedCallback() {
     await ready;
-    if (!this.#impl) {
-      this.#impl = new RosterUsers(this);
-      this.#impl.setTransport((...args) => this.#send(...args), () => this.refresh());
-    }
+    this.#impl ??= new RosterUsers(this);
     this.#impl.setLocale(this.#locale());
     await this.refresh();
   }
@@ -82,6 +79,7 @@ export class RosterUsersElement extends HTMLElement {
         this.#impl.loadDemo(Number(this.getAttribute('demo')) || 50, 7);
         return;
       }
+      this.#impl.setTransport((...args) => this.#send(...args), () => this.refresh());
       const authorization = await this.#authorization();
       if (!this.getAttribute('org') || !authorization) return;
       try {
