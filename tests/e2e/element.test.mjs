@@ -154,6 +154,36 @@ describe('<roster-users> against the local API', () => {
     await element.screenshot({ path: path.join(ARTIFACTS, 'roster-users.png') });
   });
 
+  test('by keyboard: sort a column, open a dialog, stay in it, leave it with Escape', async () => {
+    const page = await open('usr_owner');
+    const element = page.locator('roster-users');
+    await element.locator('tbody tr').first().waitFor();
+    const focused = () => page.evaluate(() => {
+      const active = document.querySelector('roster-users').shadowRoot.activeElement;
+      return active && (active.dataset.action ?? active.dataset.filter ?? active.tagName);
+    });
+    // Enter on a sort button sorts and announces it; the focus stays on the button.
+    await element.getByRole('button', { name: 'Status', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await element.locator('th[aria-sort=ascending]', { hasText: 'Status' }).waitFor();
+    assert.equal(await focused(), 'sort');
+    // The invite dialog keeps the focus inside while open, and gives it back on Escape.
+    await element.getByRole('button', { name: 'Invite User', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await element.locator('dialog[open]').waitFor();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      const inside = await page.evaluate(() => {
+        const root = document.querySelector('roster-users').shadowRoot;
+        return Boolean(root.activeElement?.closest('dialog')) || root.activeElement === null;
+      });
+      assert.ok(inside, `tab ${i + 1} left the dialog`);
+    }
+    await page.keyboard.press('Escape');
+    await element.locator('dialog').waitFor({ state: 'detached' });
+    assert.equal(await focused(), 'invite');
+  });
+
   test('a viewer without invitations:create sees no Invite User and no row actions', async () => {
     const page = await open('usr_viewer');
     const element = page.locator('roster-users');
