@@ -70,14 +70,7 @@ impl Action {
         match self {
             Action::Invite(specs) => specs.iter().map(|s| json!(s.email)).collect(),
             Action::RevokeDevice { device, .. } => json!(device),
-            Action::SetRoles { user, .. }
-            | Action::AssignSeat(user)
-            | Action::UnassignSeat(user)
-            | Action::Suspend(user)
-            | Action::Reactivate(user)
-            | Action::Deactivate(user)
-            | Action::ResendInvitation { user, .. }
-            | Action::RevokeInvitation { user, .. } => json!(user),
+            _ => json!(self.user()),
         }
     }
 
@@ -99,14 +92,7 @@ impl Action {
 
     /// Whether the viewer is asked to confirm first.
     pub fn is_destructive(&self) -> bool {
-        matches!(
-            self,
-            Action::UnassignSeat(_)
-                | Action::Suspend(_)
-                | Action::Deactivate(_)
-                | Action::RevokeInvitation { .. }
-                | Action::RevokeDevice { .. }
-        )
+        is_destructive(self.name())
     }
 
     /// The engine commands, in order, and the request that makes each one on the server.
@@ -204,6 +190,14 @@ impl Action {
             }
         }
     }
+}
+
+/// Whether the action named `name` takes something away, and so is confirmed first.
+pub fn is_destructive(name: &str) -> bool {
+    matches!(
+        name,
+        "unassign_seat" | "suspend" | "deactivate" | "revoke_invitation" | "revoke_device"
+    )
 }
 
 /// The pending invitation of an invited user.

@@ -17,11 +17,12 @@ use crate::view::{button, display_name, document, el, role_keys, selector_of, te
 use crate::{Refusal, Shared};
 
 /// What the open dialog is for.
+#[derive(Clone)]
 pub(crate) enum Kind {
     Confirm(Action),
     Invite,
     Roles(String),
-    Devices(String),
+    Devices,
 }
 
 /// The dialog open now.
@@ -284,7 +285,7 @@ pub(crate) fn open_devices(shared: &Shared, user_id: &str, opener: &Element) {
         Ok(dialog)
     };
     if let Ok(dialog) = build() {
-        show(shared, Kind::Devices(user_id.to_owned()), dialog, opener);
+        show(shared, Kind::Devices, dialog, opener);
     }
 }
 
@@ -359,15 +360,13 @@ pub(crate) fn clicked(shared: &Shared, action: &str, control: &Element) {
 }
 
 fn confirm(shared: &Shared, control: &Element) {
-    let Some((kind, dialog)) = shared.state.borrow().dialog.as_ref().map(|o| {
-        let kind = match &o.kind {
-            Kind::Confirm(action) => Kind::Confirm(action.clone()),
-            Kind::Invite => Kind::Invite,
-            Kind::Roles(user) => Kind::Roles(user.clone()),
-            Kind::Devices(user) => Kind::Devices(user.clone()),
-        };
-        (kind, o.dialog.clone())
-    }) else {
+    let opened = shared
+        .state
+        .borrow()
+        .dialog
+        .as_ref()
+        .map(|o| (o.kind.clone(), o.dialog.clone()));
+    let Some((kind, dialog)) = opened else {
         return;
     };
     let action = match kind {
@@ -376,7 +375,7 @@ fn confirm(shared: &Shared, control: &Element) {
             run(shared, action);
             return;
         }
-        Kind::Devices(_) => {
+        Kind::Devices => {
             close(shared);
             return;
         }

@@ -21,7 +21,7 @@ use std::rc::Rc;
 use js_sys::{Function, Promise, Reflect};
 use roster_engine::text::{GroupKey, RoleKey, UserId};
 use roster_engine::{
-    demo, Actor, Context, Org, SortKey, SortOrder, Status, SystemEntropy, Timestamp, UserQuery,
+    demo, Actor, Context, Org, SortKey, SortOrder, SystemEntropy, Timestamp, UserQuery,
 };
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
@@ -80,7 +80,7 @@ impl State {
             "status" => {
                 query.status = match value {
                     "" => Vec::new(),
-                    v => vec![parse_status(v).ok_or_else(|| format!("unknown status `{v}`"))?],
+                    v => vec![parse_word(v).ok_or_else(|| format!("unknown status `{v}`"))?],
                 }
             }
             "role" => {
@@ -109,20 +109,10 @@ impl State {
     }
 }
 
-fn parse_status(text: &str) -> Option<Status> {
-    [
-        Status::Invited,
-        Status::Active,
-        Status::Suspended,
-        Status::Deactivated,
-    ]
-    .into_iter()
-    .find(|s| s.as_str() == text)
-}
-
-/// A column name as the engine's listing spells it (`name`, `email`, `status`, `last_active`).
-pub(crate) fn parse_sort_key(column: &str) -> Option<SortKey> {
-    serde_json::from_value(Value::String(column.to_owned())).ok()
+/// A word as the engine writes it in JSON: a status (`suspended`) or a sort key (`name`,
+/// `email`, `status`, `last_active`).
+pub(crate) fn parse_word<T: serde::de::DeserializeOwned>(word: &str) -> Option<T> {
+    serde_json::from_value(Value::String(word.to_owned())).ok()
 }
 
 /// Why a change was not made: a sentence and, where known, the fields at fault.
@@ -460,7 +450,7 @@ impl RosterUsers {
     /// reverses the order.
     #[wasm_bindgen(js_name = sortBy)]
     pub fn sort_by(&self, column: &str) -> Result<(), JsError> {
-        let key = parse_sort_key(column)
+        let key = parse_word(column)
             .ok_or_else(|| JsError::new(&format!("unknown column `{column}`")))?;
         self.shared.state.borrow_mut().sort_by(key);
         view::render_table(&self.shared).map_err(render_error)

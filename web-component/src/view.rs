@@ -14,9 +14,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
-use crate::actions::{row_actions, simple_action};
+use crate::actions::{is_destructive, row_actions, simple_action};
 use crate::i18n::Locale;
-use crate::{dialogs, parse_sort_key, Shared, Slots};
+use crate::{dialogs, parse_word, Shared, Slots};
 
 const STYLE: &str = "
 :host { display: block; color-scheme: light dark;
@@ -289,15 +289,10 @@ fn toolbar(
     search_label.append_child(&search)?;
     slot.append_child(&search_label)?;
 
-    let statuses: Vec<(String, String)> = [
-        Status::Invited,
-        Status::Active,
-        Status::Suspended,
-        Status::Deactivated,
-    ]
-    .into_iter()
-    .map(|s| (s.as_str().to_owned(), locale.status(s).to_owned()))
-    .collect();
+    let statuses: Vec<(String, String)> = Status::ALL
+        .into_iter()
+        .map(|s| (s.as_str().to_owned(), locale.status(s).to_owned()))
+        .collect();
     let status_now = query.status.first().map_or("", |s| s.as_str());
     select(
         doc,
@@ -601,10 +596,7 @@ impl Row<'_> {
         actions.set_attribute("part", "actions")?;
         let shown_name = display_name(user);
         for action in row_actions(self.may, self.viewer, user, pending) {
-            let destructive = matches!(
-                action,
-                "suspend" | "deactivate" | "unassign_seat" | "revoke_invitation"
-            );
+            let destructive = is_destructive(action);
             let class = destructive.then_some("danger");
             let label = locale.action(action);
             let b = button(doc, class, label, action)?;
@@ -770,7 +762,7 @@ fn clicked(shared: &Shared, event: &Event) {
     match action.as_str() {
         "sort" => {
             let key = control.get_attribute("data-key");
-            if let Some(key) = key.as_deref().and_then(parse_sort_key) {
+            if let Some(key) = key.as_deref().and_then(parse_word) {
                 shared.state.borrow_mut().sort_by(key);
                 let _ = render_table(shared);
             }

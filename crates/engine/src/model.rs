@@ -37,6 +37,14 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order a user goes through them.
+    pub const ALL: [Status; 4] = [
+        Status::Invited,
+        Status::Active,
+        Status::Suspended,
+        Status::Deactivated,
+    ];
+
     /// The status as written in documents and the API.
     pub fn as_str(self) -> &'static str {
         match self {
