@@ -77,6 +77,15 @@ export function demoDocument({ id, users = 50, seed = 7 }) {
   return doc;
 }
 
+/// A compact org document (what `GET /directory` sends the element) read back by the
+/// `roster` CLI, as the JSON document it holds.
+export function readCompact(bytes) {
+  const cli = path.join(ROOT, 'target/release/roster');
+  const out = spawnSync(cli, ['import', '-'], { input: bytes, encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`roster import refused the compact document: ${out.stderr}`);
+  return JSON.parse(out.stdout);
+}
+
 /// Every route the worker serves (worker/src/api.rs), with the sample ids and bodies that
 /// name real things in acmeDocument. `{org}` and the other placeholders are filled by `fill`.
 export const ROUTES = [

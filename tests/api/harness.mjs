@@ -153,11 +153,12 @@ async function portFree(port) {
   });
 }
 
-/// The response of one request: status, headers, the body as text and, when it parses, JSON.
-/// A `body` that is a string or bytes is sent as is, anything else as JSON; `contentType` is
-/// sent with a body unless `headers` name one (null sends none with a byte body).
+/// The response of one request: status, headers, the body as text and, when it parses, JSON
+/// (or, with `raw`, the body as bytes). A `body` that is a string or bytes is sent as is,
+/// anything else as JSON; `contentType` is sent with a body unless `headers` name one (null
+/// sends none with a byte body).
 async function request(base, method, urlPath, options = {}) {
-  const { token, body, headers = {}, contentType = 'application/json', signal } = options;
+  const { token, body, headers = {}, contentType = 'application/json', signal, raw } = options;
   const h = { ...headers };
   if (token !== undefined && token !== null) h.authorization = `Bearer ${token}`;
   let payload;
@@ -172,6 +173,7 @@ async function request(base, method, urlPath, options = {}) {
     }
   }
   const res = await fetch(base + urlPath, { method, headers: h, body: payload, signal });
+  if (raw) return { status: res.status, headers: res.headers, bytes: new Uint8Array(await res.arrayBuffer()) };
   const text = await res.text();
   let json;
   try {

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   acmeDocument, assertOk, assertProblem, auditAll, bulkDocument, demoDocument, exportOf,
+  readCompact,
 } from './fixtures.mjs';
 import { startWorker } from './harness.mjs';
 
@@ -447,6 +448,26 @@ describe('audit, export and import, API keys', () => {
     assert.deepEqual(withoutHashes(directory), withoutHashes(exported));
     // A suspended admin reads nothing.
     assertProblem(await o.call('usr_suspended', 'GET', '/directory'), 403);
+
+    // Asked for the compact form, the same document comes as bytes the engine reads back.
+    const accept = 'application/vnd.roster.org';
+    const binary = await w.api('GET', `${o.base}/directory`, {
+      token: o.as('usr_viewer'), headers: { accept }, raw: true,
+    });
+    assert.equal(binary.status, 200);
+    assert.equal(binary.headers.get('content-type'), accept);
+    assert.equal(binary.headers.get('etag'), res.headers.get('etag'));
+    assert.match(binary.headers.get('vary') ?? '', /accept/i);
+    assert.equal(Buffer.from(binary.bytes.subarray(0, 4)).toString(), 'RSTR');
+    assert.ok(binary.bytes.length * 2 < Buffer.byteLength(res.text), `${binary.bytes.length} bytes`);
+    for (const i of exported.invitations) {
+      assert.ok(!Buffer.from(binary.bytes).includes(Buffer.from(i.token_hash, 'hex')));
+    }
+    assert.deepEqual(readCompact(binary.bytes), directory);
+    const refused = await w.api('GET', `${o.base}/directory`, {
+      token: o.as('usr_suspended'), headers: { accept },
+    });
+    assertProblem(refused, 403);
   });
 
   test('export then import round-trips an org without invitations', async () => {

@@ -83,15 +83,22 @@ export class RosterUsersElement extends HTMLElement {
       const authorization = await this.#authorization();
       if (!this.getAttribute('org') || !authorization) return;
       try {
-        const get = async (path) => {
-          const res = await fetch(this.#url(path), { headers: { authorization } });
-          const body = await res.json().catch(() => ({}));
-          if (!res.ok) throw new Error(body.detail ?? res.statusText);
-          return { body, etag: res.headers.get('etag') };
+        const get = async (path, accept) => {
+          const res = await fetch(this.#url(path), { headers: { authorization, accept } });
+          if (!res.ok) {
+            const problem = await res.json().catch(() => ({}));
+            throw new Error(problem.detail ?? res.statusText);
+          }
+          return res;
         };
-        const [me, directory] = await Promise.all([get('/me'), get('/directory')]);
-        this.#impl.setViewer(me.body.user.id);
-        this.#impl.loadDocument(JSON.stringify(directory.body), directory.etag);
+        // The org comes in its compact binary form: a third of the JSON's bytes, and read
+        // without a JSON parser (see crates/engine/src/compact.rs).
+        const [me, directory] = await Promise.all([
+          get('/me', 'application/json').then((res) => res.json()),
+          get('/directory', 'application/vnd.roster.org'),
+        ]);
+        const bytes = new Uint8Array(await directory.arrayBuffer());
+        this.#impl.loadOrg(bytes, directory.headers.get('etag'), me.user.id);
       } catch (error) {
         this.#impl.showError(String(error.message ?? error));
       }

@@ -36,8 +36,8 @@ fn mount() -> (HtmlElement, RosterUsers) {
 /// The basic org, seen by `viewer`.
 fn basic(viewer: &str) -> (HtmlElement, RosterUsers) {
     let (host, element) = mount();
-    element.load_document(&basic_document(), None).unwrap();
-    element.set_viewer(viewer).unwrap();
+    let bytes = compact(&basic_document());
+    element.load_org(&bytes, None, Some(viewer.into())).unwrap();
     (host, element)
 }
 
@@ -48,6 +48,26 @@ fn root(host: &HtmlElement) -> ShadowRoot {
 fn basic_document() -> String {
     let vector: serde_json::Value = serde_json::from_str(BASIC).unwrap();
     vector["org"].to_string()
+}
+
+/// An org document in the compact form the element reads.
+fn compact(json: &str) -> Vec<u8> {
+    roster_engine::Org::from_json(json).unwrap().to_compact()
+}
+
+/// A compact document with one text replaced, the new one unchecked (both under 128 bytes).
+fn replace_text(bytes: &[u8], old: &str, new: &str) -> Vec<u8> {
+    let mut needle = vec![old.len() as u8];
+    needle.extend_from_slice(old.as_bytes());
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
+    let mut out = bytes[..at].to_vec();
+    out.push(new.len() as u8);
+    out.extend_from_slice(new.as_bytes());
+    out.extend_from_slice(&bytes[at + needle.len()..]);
+    out
 }
 
 fn find(host: &HtmlElement, selector: &str) -> Option<Element> {
@@ -473,14 +493,15 @@ fn user_data_is_text_never_markup() {
     // The engine refuses `<` and `>` in names, so markup can't reach a row; entities and
     // quotes can, and must show as typed rather than decoded.
     let doc = basic_document().replace("Ada Lovelace", "Ada &amp; \\\"Lovelace\\\" &lt;b&gt;");
-    element.load_document(&doc, None).unwrap();
+    element.load_org(&compact(&doc), None, None).unwrap();
     assert_eq!(
         text(&host, "tr[data-user=usr_owner] .name"),
         "Ada &amp; \"Lovelace\" &lt;b&gt;"
     );
     // A refused document's error names the markup, and shows it as text too.
-    let markup = basic_document().replace("Ada Lovelace", "<img src=x onerror=alert(1)>");
-    let error = element.load_document(&markup, None).unwrap_err();
+    let good = compact(&basic_document());
+    let markup = replace_text(&good, "Ada Lovelace", "<img src=x onerror=alert(1)>");
+    let error = element.load_org(&markup, None, None).unwrap_err();
     let message: js_sys::Error = JsValue::from(error).dyn_into().unwrap();
     element
         .show_error(&String::from(message.message()))

@@ -4,6 +4,7 @@
 //! answer. Every decision (who may do what, what a change does) is the engine's.
 
 use roster_engine::command::TargetKind;
+use roster_engine::compact;
 use roster_engine::text::UserId;
 use roster_engine::{Command, Org, Status, Timestamp, UserQuery};
 use serde::de::DeserializeOwned;
@@ -408,13 +409,7 @@ async fn org_route(
         (Post, ["checks"]) => check(app, req, caller, false).await,
         (Post, ["checks", "batch"]) => check(app, req, caller, true).await,
         (Get, ["audit"]) => audit(app, req, caller).await,
-        (Get, ["directory"]) => {
-            // What the element draws: everything a reader of users may see, no token hashes.
-            read(app, caller, "users:read", |org, _| {
-                serde_json::to_value(org.to_directory()).unwrap_or(Value::Null)
-            })
-            .await
-        }
+        (Get, ["directory"]) => directory(app, req, caller).await,
         (Get, ["export"]) => export(app, caller).await,
         (Put, ["import"]) => import(app, req, caller).await,
         (Get, ["api-keys"]) => list_api_keys(app, caller).await,
@@ -655,6 +650,33 @@ async fn read(
         return Err(Problem::not_found());
     }
     json_response(200, &value, Some(loaded.version))
+}
+
+/// What the element draws: everything a reader of users may see, without token hashes. In
+/// the compact binary form when asked for it by `Accept`, else as JSON.
+async fn directory(app: &App, req: &Request, caller: &Caller) -> Reply {
+    let mut session = store::open(&app.db, &caller.org_id).await?;
+    let loaded = session.loaded()?;
+    require(&loaded.org, caller, "users:read")?;
+    let document = loaded.org.to_directory();
+    let accept = req
+        .headers()
+        .get("accept")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let (body, media_type) = if accept.contains(compact::MEDIA_TYPE) {
+        (document.to_compact(), compact::MEDIA_TYPE)
+    } else {
+        let json = serde_json::to_vec(&document).map_err(Problem::internal)?;
+        (json, "application/json")
+    };
+    let headers = Headers::new();
+    headers.set("content-type", media_type)?;
+    headers.set("cache-control", "no-store")?;
+    headers.set("vary", "accept")?;
+    headers.set("etag", &etag(loaded.version))?;
+    Ok(Response::from_bytes(body)?.with_headers(headers))
 }
 
 async fn me(app: &App, caller: &Caller) -> Reply {

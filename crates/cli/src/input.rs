@@ -12,15 +12,20 @@ use crate::Failure;
 
 /// The whole text of `path`, or of stdin when `path` is `-`.
 pub(crate) fn read(path: &Path) -> Result<String, Failure> {
+    String::from_utf8(read_bytes(path)?)
+        .map_err(|_| Failure::new(format!("`{}` is not UTF-8 text", path.display())))
+}
+
+/// The whole of `path`, or of stdin when `path` is `-`.
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
     if path == Path::new("-") {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|e| Failure::new(format!("can't read stdin: {e}")))?;
-        return Ok(text);
+        return Ok(bytes);
     }
-    fs::read_to_string(path)
-        .map_err(|e| Failure::new(format!("can't read `{}`: {e}", path.display())))
+    fs::read(path).map_err(|e| Failure::new(format!("can't read `{}`: {e}", path.display())))
 }
 
 /// Writes `text` to `path` through a temporary file beside it, so that a failed write never

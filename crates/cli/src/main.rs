@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use output::{document_text, print, print_document, to_json};
+use output::{document_text, print, print_bytes, print_document, to_json};
+use roster_engine::compact;
 use roster_engine::demo::{self, DemoSpec};
 use roster_engine::text::{GroupKey, RoleKey};
 use roster_engine::{Context, Org, SortKey, SortOrder, Status, SystemEntropy, UserQuery};
@@ -83,7 +84,7 @@ enum Cmd {
     Users(UsersArgs),
     /// Run a command (JSON) against an org and print what it changed as JSON
     Apply(ApplyArgs),
-    /// Write the org as canonical JSON or its users as CSV
+    /// Write the org as canonical JSON, its users as CSV, or the org as a compact document
     Export {
         /// The org document, or `-` for stdin
         file: PathBuf,
@@ -91,7 +92,7 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
     },
-    /// Read and check a document, then write it in canonical form to stdout
+    /// Read and check a document (JSON or compact), then write it as canonical JSON to stdout
     Import {
         /// The org document, or `-` for stdin
         file: PathBuf,
@@ -175,6 +176,8 @@ struct ApplyArgs {
 enum Format {
     Json,
     Csv,
+    /// The compact binary document the API sends the element (binary, to a file or a pipe)
+    Compact,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -320,6 +323,7 @@ fn run(command: Cmd) -> Result<ExitCode, Failure> {
             match format {
                 Format::Json => print_document(&org)?,
                 Format::Csv => print(&csv::users(&org))?,
+                Format::Compact => print_bytes(&org.to_compact())?,
             }
         }
         Cmd::Import { file } => print_document(&load(&file)?)?,
@@ -398,8 +402,16 @@ fn apply(args: ApplyArgs) -> Result<(), Failure> {
     print(&to_json(&outcome)?)
 }
 
-/// Reads and checks an org document; a refusal names the path of the first bad field.
+/// Reads and checks an org document, JSON or compact; a refusal names the path of the first
+/// bad field.
 fn load(file: &Path) -> Result<Org, Failure> {
-    let text = input::read(file)?;
-    Org::from_json(&text).map_err(|e| Failure::new(e.to_string()))
+    let bytes = input::read_bytes(file)?;
+    let org = if compact::is_compact(&bytes) {
+        Org::from_compact(&bytes)
+    } else {
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Failure::new(format!("`{}` is not UTF-8 text", file.display())))?;
+        Org::from_json(&text)
+    };
+    org.map_err(|e| Failure::new(e.to_string()))
 }

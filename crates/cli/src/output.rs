@@ -31,8 +31,13 @@ pub(crate) fn to_json(value: &impl serde::Serialize) -> Result<String, Failure> 
 
 /// Writes to stdout. A closed pipe (`roster demo | head`) is not an error.
 pub(crate) fn print(text: &str) -> Result<(), Failure> {
+    print_bytes(text.as_bytes())
+}
+
+/// Writes bytes (a compact document) to stdout, as [`print`] writes text.
+pub(crate) fn print_bytes(bytes: &[u8]) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
             Err(Failure::new(format!("can't write to stdout: {e}")))
         }

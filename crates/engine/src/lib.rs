@@ -20,7 +20,7 @@
 //! ```
 //!
 //! Changes go through [`Org::execute`] with a [`Command`]; documents through
-//! [`Org::from_json`] and [`Org::to_json`].
+//! [`Org::from_json`] and [`Org::to_json`], or their compact binary form ([`compact`]).
 
 // The README's Rust examples run as doctests, so the front page can't drift from the code.
 #[doc = include_str!("../../../README.md")]
@@ -30,6 +30,7 @@ pub struct ReadmeDoctests;
 pub mod access;
 pub mod catalog;
 pub mod command;
+pub mod compact;
 pub mod demo;
 pub mod document;
 pub mod error;
