@@ -6,8 +6,7 @@
 //! the server would give is shown without a round trip.
 
 use roster_engine::text::{DeviceId, InvitationId, RoleKey, UserId};
-use roster_engine::{Command, InvitationState, InviteSpec, Org, Status, User};
-use serde_json::{json, Value};
+use roster_engine::{Command, InvitationState, InviteSpec, KeySet, Org, Status, User};
 
 /// One change a viewer asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +43,56 @@ pub enum Action {
 pub struct Request {
     pub method: &'static str,
     pub path: String,
-    pub body: Option<Value>,
+    /// The body as JSON text.
+    pub body: Option<String>,
+}
+
+/// What an action is about: a user, a device, or the invited emails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target<'a> {
+    One(&'a str),
+    Many(Vec<&'a str>),
+}
+
+/// `text` as a JSON string. The element writes its few request bodies by hand: a JSON
+/// library would be most of its `.wasm` for three shapes of object.
+pub fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if u32::from(c) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let n = u32::from(c) as usize;
+                out.push_str("\\u00");
+                out.push(char::from(HEX[n >> 4]));
+                out.push(char::from(HEX[n & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Keys as a JSON array of strings.
+fn json_keys<K: AsRef<str> + Ord>(keys: &KeySet<K>) -> String {
+    let items: Vec<String> = keys.iter().map(|k| json_string(k.as_ref())).collect();
+    format!("[{}]", items.join(","))
+}
+
+/// The body of `POST /invitations`.
+fn invite_body(specs: &[InviteSpec]) -> String {
+    let one = |s: &InviteSpec| {
+        let email = json_string(s.email.as_str());
+        let (roles, groups) = (json_keys(&s.roles), json_keys(&s.groups));
+        format!("{{\"email\":{email},\"roles\":{roles},\"groups\":{groups}}}")
+    };
+    let items: Vec<String> = specs.iter().map(one).collect();
+    format!("{{\"invitations\":[{}]}}", items.join(","))
 }
 
 impl Action {
@@ -66,11 +114,11 @@ impl Action {
 
     /// What the action is about, for the change event: a user id, a device id, or the
     /// invited emails.
-    pub fn target(&self) -> Value {
+    pub fn target(&self) -> Target<'_> {
         match self {
-            Action::Invite(specs) => specs.iter().map(|s| json!(s.email)).collect(),
-            Action::RevokeDevice { device, .. } => json!(device),
-            _ => json!(self.user()),
+            Action::Invite(specs) => Target::Many(specs.iter().map(|s| s.email.as_str()).collect()),
+            Action::RevokeDevice { device, .. } => Target::One(device.as_str()),
+            _ => Target::One(self.user().map_or("", UserId::as_str)),
         }
     }
 
@@ -98,12 +146,12 @@ impl Action {
     /// The engine commands, in order, and the request that makes each one on the server.
     pub fn steps(&self) -> Vec<(Command, Request)> {
         let user_path = |user: &UserId, rest: &str| format!("/users/{}{rest}", user.as_str());
-        let one = |command: Command, method, path: String, body: Option<Value>| {
+        let one = |command: Command, method, path: String, body: Option<String>| {
             vec![(command, Request { method, path, body })]
         };
         match self.clone() {
             Action::Invite(invitations) => {
-                let body = json!({ "invitations": invitations });
+                let body = invite_body(&invitations);
                 let command = Command::Invite {
                     invitations,
                     expires_in_days: None,
@@ -153,12 +201,12 @@ impl Action {
             }
             Action::Suspend(user_id) => {
                 let path = user_path(&user_id, "");
-                let body = Some(json!({"status": "suspended"}));
+                let body = Some(r#"{"status":"suspended"}"#.to_owned());
                 one(Command::SuspendUser { user_id }, "PATCH", path, body)
             }
             Action::Reactivate(user_id) => {
                 let path = user_path(&user_id, "");
-                let body = Some(json!({"status": "active"}));
+                let body = Some(r#"{"status":"active"}"#.to_owned());
                 one(Command::ReactivateUser { user_id }, "PATCH", path, body)
             }
             Action::Deactivate(user_id) => {

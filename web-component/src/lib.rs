@@ -18,18 +18,17 @@ mod view;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use roster_engine::text::{GroupKey, RoleKey, UserId};
 use roster_engine::{
-    demo, Actor, Context, Org, SortKey, SortOrder, SystemEntropy, Timestamp, UserQuery,
+    demo, Actor, Context, Org, SortKey, SortOrder, Status, SystemEntropy, Timestamp, UserQuery,
 };
-use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CustomEvent, CustomEventInit, Element, HtmlElement, ShadowRoot, ShadowRootInit};
 
-use crate::actions::Action;
+use crate::actions::{Action, Target};
 use crate::i18n::Locale;
 
 // dlmalloc, Rust's default in Wasm, spent most of the time of reading a 10,000-user org in
@@ -86,7 +85,7 @@ impl State {
             "status" => {
                 query.status = match value {
                     "" => Vec::new(),
-                    v => vec![parse_word(v).ok_or_else(|| format!("unknown status `{v}`"))?],
+                    v => vec![status_named(v).ok_or_else(|| format!("unknown status `{v}`"))?],
                 }
             }
             "role" => {
@@ -115,10 +114,21 @@ impl State {
     }
 }
 
-/// A word as the engine writes it in JSON: a status (`suspended`) or a sort key (`name`,
-/// `email`, `status`, `last_active`).
-pub(crate) fn parse_word<T: serde::de::DeserializeOwned>(word: &str) -> Option<T> {
-    serde_json::from_value(Value::String(word.to_owned())).ok()
+/// The status written `word` (`suspended`), as in documents and the API.
+pub(crate) fn status_named(word: &str) -> Option<Status> {
+    Status::ALL.into_iter().find(|s| s.as_str() == word)
+}
+
+/// The sort key written `word`: `name`, `email`, `status`, `last_active` or `created`.
+pub(crate) fn sort_key_named(word: &str) -> Option<SortKey> {
+    let keys = [
+        SortKey::Name,
+        SortKey::Email,
+        SortKey::Status,
+        SortKey::LastActive,
+        SortKey::Created,
+    ];
+    keys.into_iter().find(|k| view::sort_name(*k) == word)
 }
 
 /// Why a change was not made: a sentence and, where known, the fields at fault.
@@ -148,12 +158,13 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Dispatches `roster-<name>` on the host; it bubbles out of the shadow root.
-    pub(crate) fn dispatch(&self, name: &str, detail: &Value) {
+    /// Dispatches `roster-<name>` on the host with `detail`; it bubbles out of the shadow
+    /// root.
+    pub(crate) fn dispatch(&self, name: &str, detail: &Object) {
         let init = CustomEventInit::new();
         init.set_bubbles(true);
         init.set_composed(true);
-        init.set_detail(&js_sys::JSON::parse(&detail.to_string()).unwrap_or(JsValue::NULL));
+        init.set_detail(detail);
         if let Ok(event) = CustomEvent::new_with_event_init_dict(&format!("roster-{name}"), &init) {
             let _ = self.host.dispatch_event(&event);
         }
@@ -180,7 +191,7 @@ impl Shared {
                     now,
                     entropy: &mut entropy,
                 };
-                if let Err(e) = after.execute(&mut ctx, command) {
+                if let Err(e) = after.execute_unrecorded(&mut ctx, command) {
                     let fields = e.field().map(|f| vec![(f.to_owned(), e.to_string())]);
                     let refused = Refusal {
                         message: e.to_string(),
@@ -252,19 +263,15 @@ impl Shared {
     fn succeeded(&self, action: &Action, who: &str) {
         let message = self.state.borrow().locale.succeeded(action.name(), who);
         view::toast(self, &message, false);
-        let detail = json!({"action": action.name(), "target": action.target()});
-        self.dispatch("change", &detail);
+        self.dispatch("change", &event_detail(action));
     }
 
     fn refused(&self, action: &Action, status: u16, refused: &Refusal) {
         let title = self.state.borrow().locale.words.refused;
         view::toast(self, &format!("{title}: {}", refused.message), true);
-        let detail = json!({
-            "action": action.name(),
-            "target": action.target(),
-            "status": status,
-            "detail": refused.message,
-        });
+        let detail = event_detail(action);
+        set(&detail, "status", &JsValue::from(status));
+        set(&detail, "detail", &JsValue::from_str(&refused.message));
         self.dispatch("error", &detail);
     }
 
@@ -290,37 +297,67 @@ fn refusal(message: String) -> Refusal {
     }
 }
 
-/// The sentence and field errors of an API problem body.
-fn problem_refusal(body: &Value) -> Refusal {
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    let fields = body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| (text(&e["field"]), text(&e["message"])))
-                .collect()
-        })
-        .unwrap_or_default();
-    let message = match body["detail"].as_str() {
-        Some(detail) => detail.to_owned(),
-        None => text(&body["title"]),
+/// `{action, target}`: what every event of an action says.
+fn event_detail(action: &Action) -> Object {
+    let detail = Object::new();
+    set(&detail, "action", &JsValue::from_str(action.name()));
+    let target = match action.target() {
+        Target::One(id) => JsValue::from_str(id),
+        Target::Many(ids) => ids
+            .into_iter()
+            .map(JsValue::from_str)
+            .collect::<Array>()
+            .into(),
+    };
+    set(&detail, "target", &target);
+    detail
+}
+
+fn set(object: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+/// A string property of a JS value, or empty.
+fn text_of(value: &JsValue, key: &str) -> String {
+    Reflect::get(value, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// The sentence and field errors of an API problem body (JSON text; the browser parses it).
+fn problem_refusal(body: &str) -> Refusal {
+    let body = js_sys::JSON::parse(body).unwrap_or(JsValue::NULL);
+    if !body.is_object() {
+        return refusal(String::new());
+    }
+    let errors = Reflect::get(&body, &JsValue::from_str("errors")).unwrap_or(JsValue::NULL);
+    let fields = match errors.dyn_ref::<Array>() {
+        Some(errors) => errors
+            .iter()
+            .map(|e| (text_of(&e, "field"), text_of(&e, "message")))
+            .collect(),
+        None => Vec::new(),
+    };
+    let message = match text_of(&body, "detail") {
+        detail if !detail.is_empty() => detail,
+        _ => text_of(&body, "title"),
     };
     Refusal { message, fields }
 }
 
-/// Calls the host's `send`; resolves to the status, the new ETag and the body as JSON.
+/// Calls the host's `send`; resolves to the status, the new ETag and the body's text.
 async fn call_send(
     send: &Function,
     request: &actions::Request,
     version: Option<&str>,
-) -> Result<(u16, Option<String>, Value), JsValue> {
-    let body = match &request.body {
-        Some(body) => JsValue::from_str(&body.to_string()),
-        None => JsValue::NULL,
-    };
+) -> Result<(u16, Option<String>, String), JsValue> {
+    let body = request
+        .body
+        .as_deref()
+        .map_or(JsValue::NULL, JsValue::from_str);
     let version = version.map_or(JsValue::NULL, JsValue::from_str);
-    let args = js_sys::Array::of4(
+    let args = Array::of4(
         &JsValue::from_str(request.method),
         &JsValue::from_str(&request.path),
         &body,
@@ -332,10 +369,7 @@ async fn call_send(
         .as_f64()
         .unwrap_or(0.0) as u16;
     let etag = Reflect::get(&answer, &"etag".into())?.as_string();
-    let body = Reflect::get(&answer, &"body".into())?
-        .as_string()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or(Value::Null);
+    let body = text_of(&answer, "body");
     Ok((status, etag, body))
 }
 
@@ -465,7 +499,7 @@ impl RosterUsers {
     /// reverses the order.
     #[wasm_bindgen(js_name = sortBy)]
     pub fn sort_by(&self, column: &str) -> Result<(), JsError> {
-        let key = parse_word(column)
+        let key = sort_key_named(column)
             .ok_or_else(|| JsError::new(&format!("unknown column `{column}`")))?;
         self.shared.state.borrow_mut().sort_by(key);
         view::render_table(&self.shared).map_err(render_error)

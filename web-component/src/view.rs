@@ -16,7 +16,7 @@ use web_sys::{Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelec
 
 use crate::actions::{is_destructive, row_actions, simple_action};
 use crate::i18n::Locale;
-use crate::{dialogs, parse_word, Shared, Slots};
+use crate::{dialogs, sort_key_named, Shared, Slots};
 
 const STYLE: &str = "
 :host { display: block; color-scheme: light dark;
@@ -494,7 +494,7 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
     Ok(())
 }
 
-fn sort_name(key: SortKey) -> &'static str {
+pub(crate) fn sort_name(key: SortKey) -> &'static str {
     match key {
         SortKey::Name => "name",
         SortKey::Email => "email",
@@ -762,7 +762,7 @@ fn clicked(shared: &Shared, event: &Event) {
     match action.as_str() {
         "sort" => {
             let key = control.get_attribute("data-key");
-            if let Some(key) = key.as_deref().and_then(parse_word) {
+            if let Some(key) = key.as_deref().and_then(sort_key_named) {
                 shared.state.borrow_mut().sort_by(key);
                 let _ = render_table(shared);
             }

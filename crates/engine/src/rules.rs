@@ -23,22 +23,44 @@ impl Org {
     /// Applies a command made by `ctx.actor` at `ctx.now`: all of it, or, when refused,
     /// nothing at all.
     pub fn execute(&mut self, ctx: &mut Context<'_>, command: &Command) -> CommandResult {
-        let mut tx = Tx::new(self);
         let mut outcome = Outcome::default();
-        let result = apply(&mut tx, ctx, command, &mut outcome).and_then(|actor| {
-            verify(&tx)?;
-            Ok(actor)
-        });
-        match result {
-            Ok(actor) => {
-                let actor = actor.unwrap_or_else(|| ctx.actor.clone());
-                outcome.events = tx.commit(command.name(), &actor, ctx.now);
-                Ok(outcome)
-            }
-            Err(e) => {
-                tx.rollback();
-                Err(e)
-            }
+        let (tx, actor) = attempt(self, ctx, command, &mut outcome)?;
+        outcome.events = tx.commit(command.name(), &actor, ctx.now);
+        Ok(outcome)
+    }
+
+    /// Applies a command under the same rules as [`Org::execute`], without describing what
+    /// changed: for a copy of the org that is only drawn, as the element does before the
+    /// server answers. (Describing a change writes each record as JSON, which the element
+    /// would otherwise carry a JSON writer for.)
+    pub fn execute_unrecorded(
+        &mut self,
+        ctx: &mut Context<'_>,
+        command: &Command,
+    ) -> Result<(), CommandError> {
+        let mut outcome = Outcome::default();
+        attempt(self, ctx, command, &mut outcome).map(drop)
+    }
+}
+
+/// Runs a command to its end: the change in progress and who made it, or the refusal with
+/// the org put back.
+fn attempt<'o>(
+    org: &'o mut Org,
+    ctx: &mut Context<'_>,
+    command: &Command,
+    outcome: &mut Outcome,
+) -> Result<(Tx<'o>, Actor), CommandError> {
+    let mut tx = Tx::new(org);
+    let result = apply(&mut tx, ctx, command, outcome).and_then(|actor| {
+        verify(&tx)?;
+        Ok(actor)
+    });
+    match result {
+        Ok(actor) => Ok((tx, actor.unwrap_or_else(|| ctx.actor.clone()))),
+        Err(e) => {
+            tx.rollback();
+            Err(e)
         }
     }
 }

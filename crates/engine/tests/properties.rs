@@ -207,8 +207,16 @@ proptest! {
                     before.granted_permissions(u).into_iter().map(str::to_owned).collect()
                 })
             });
+            // Unrecorded, the same command on a copy, from the same entropy, ends the same.
+            let mut unrecorded = org.clone();
+            let mut same_entropy = entropy.clone();
+            let mut copy_ctx = Context { actor: actor.clone(), now, entropy: &mut same_entropy };
+            let copy_result = unrecorded.execute_unrecorded(&mut copy_ctx, &command);
             let mut ctx = Context { actor: actor.clone(), now, entropy: &mut entropy };
-            match org.execute(&mut ctx, &command) {
+            let result = org.execute(&mut ctx, &command);
+            prop_assert_eq!(copy_result.as_ref().err(), result.as_ref().err());
+            prop_assert_eq!(&unrecorded, &org, "unrecorded and recorded runs differ");
+            match result {
                 Err(_) => prop_assert_eq!(&org, &before, "a refused command changed the org"),
                 Ok(outcome) => {
                     tokens.extend(outcome.tokens.iter().map(|t| t.token.clone()));
