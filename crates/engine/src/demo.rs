@@ -2,10 +2,11 @@
 //! roles, nested groups, devices and pending invitations. Used by the CLI's `demo`, the
 //! benchmarks, the worker's seed data and the element's demo mode.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::catalog::ProductPermission;
 use crate::limits;
+use crate::map::SortedMap;
 use crate::model::{
     CustomRole, Device, Group, Invitation, InvitationState, Org, OrgSettings, Status, User,
     UserSettings,
@@ -371,7 +372,7 @@ pub fn generate(spec: &DemoSpec) -> Org {
     }
 
     // A pending invitation for each invited user, a few of them already expired.
-    let mut invitations = BTreeMap::new();
+    let mut invitations = SortedMap::new();
     for (n, id) in ids.iter().enumerate() {
         let Some(user) = org.users.get(id) else {
             continue;
@@ -403,7 +404,7 @@ pub fn generate(spec: &DemoSpec) -> Org {
     org.invitations = invitations;
 
     // Devices for members who were ever active.
-    let mut devices = BTreeMap::new();
+    let mut devices = SortedMap::new();
     for (n, id) in ids.iter().enumerate() {
         let Some(user) = org.users.get(id) else {
             continue;

@@ -4,7 +4,7 @@
 //! [`Org`], and refuses a bad document with the path of the first bad field, such as
 //! `users[12].email`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use foldhash::fast::RandomState;
 use std::fmt;
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{is_builtin_permission, BuiltinRole, ProductPermission};
 use crate::limits;
+use crate::map::SortedMap;
 use crate::model::{
     CustomRole, Device, Group, Invitation, InvitationState, Org, OrgSettings, Status, User,
 };
@@ -194,11 +195,11 @@ impl Org {
             seats_purchased: doc.org.seats_purchased,
             settings: doc.org.settings,
             product_permissions,
-            roles: BTreeMap::new(),
-            groups: BTreeMap::new(),
-            users: BTreeMap::new(),
-            invitations: BTreeMap::new(),
-            devices: BTreeMap::new(),
+            roles: SortedMap::new(),
+            groups: SortedMap::new(),
+            users: SortedMap::new(),
+            invitations: SortedMap::new(),
+            devices: SortedMap::new(),
             emails: HashMap::new(),
         };
         load_roles(&mut org, doc.roles)?;
@@ -498,7 +499,11 @@ fn load_invitations(org: &mut Org, invitations: Vec<Invitation>) -> Result<(), D
 }
 
 fn load_devices(org: &mut Org, devices: Vec<Device>) -> Result<(), DocumentError> {
+    // Devices per user, counted from zero for every user there is: one hash lookup per
+    // device both finds its user and counts it.
     let mut per_user: HashMap<&str, usize, RandomState> = HashMap::default();
+    per_user.reserve(org.users.len());
+    per_user.extend(org.users.keys().map(|id| (id.as_str(), 0)));
     let mut ids: HashMap<&str, (), RandomState> = HashMap::default();
     ids.reserve(devices.len());
     for (i, device) in devices.iter().enumerate() {
@@ -506,10 +511,9 @@ fn load_devices(org: &mut Org, devices: Vec<Device>) -> Result<(), DocumentError
         if ids.insert(device.id.as_str(), ()).is_some() {
             return Err(bad(at("id"), format!("`{}` appears twice", device.id)));
         }
-        if !org.users.contains_key(&device.user_id) {
+        let Some(count) = per_user.get_mut(device.user_id.as_str()) else {
             return Err(bad(at("user_id"), format!("no user `{}`", device.user_id)));
-        }
-        let count = per_user.entry(device.user_id.as_str()).or_default();
+        };
         *count += 1;
         if *count > limits::DEVICES_PER_USER {
             return Err(bad(at("user_id"), "too many devices for one user"));

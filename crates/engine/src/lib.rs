@@ -36,6 +36,7 @@ pub mod document;
 pub mod error;
 pub mod index;
 pub mod limits;
+pub mod map;
 pub mod model;
 pub mod query;
 mod rules;

@@ -4,11 +4,12 @@
 //! change goes through a command ([`crate::command`]) or a checked import
 //! ([`crate::document`]), which is how the invariants listed on [`Org`] stay true.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ProductPermission;
+use crate::map::SortedMap;
 use crate::set::KeySet;
 use crate::text::Description;
 use crate::text::{
@@ -280,11 +281,11 @@ pub struct Org {
     pub(crate) seats_purchased: u32,
     pub(crate) settings: OrgSettings,
     pub(crate) product_permissions: Vec<ProductPermission>,
-    pub(crate) roles: BTreeMap<RoleKey, CustomRole>,
-    pub(crate) groups: BTreeMap<GroupKey, Group>,
-    pub(crate) users: BTreeMap<UserId, User>,
-    pub(crate) invitations: BTreeMap<InvitationId, Invitation>,
-    pub(crate) devices: BTreeMap<DeviceId, Device>,
+    pub(crate) roles: SortedMap<RoleKey, CustomRole>,
+    pub(crate) groups: SortedMap<GroupKey, Group>,
+    pub(crate) users: SortedMap<UserId, User>,
+    pub(crate) invitations: SortedMap<InvitationId, Invitation>,
+    pub(crate) devices: SortedMap<DeviceId, Device>,
     /// Email to user, kept in step with `users`.
     pub(crate) emails: HashMap<Email, UserId>,
 }
@@ -409,11 +410,11 @@ impl Org {
             seats_purchased: seats_purchased.min(crate::limits::SEATS_PURCHASED),
             settings: OrgSettings::default(),
             product_permissions: Vec::new(),
-            roles: BTreeMap::new(),
-            groups: BTreeMap::new(),
-            users: BTreeMap::new(),
-            invitations: BTreeMap::new(),
-            devices: BTreeMap::new(),
+            roles: SortedMap::new(),
+            groups: SortedMap::new(),
+            users: SortedMap::new(),
+            invitations: SortedMap::new(),
+            devices: SortedMap::new(),
             emails: HashMap::new(),
         };
         org.emails.insert(owner.email.clone(), owner.id.clone());

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::command::{Actor, Event, TargetKind};
 use crate::error::CommandError;
+use crate::map::SortedMap;
 use crate::model::{CustomRole, Device, Group, Invitation, Org, OrgSettings, User};
 use crate::text::{DeviceId, GroupKey, InvitationId, Name, RoleKey, UserId};
 use crate::time::Timestamp;
@@ -327,7 +328,7 @@ impl<'o> Tx<'o> {
     }
 }
 
-fn restore<K: Ord, V>(map: &mut std::collections::BTreeMap<K, V>, key: K, old: Option<V>) {
+fn restore<K: Ord, V>(map: &mut SortedMap<K, V>, key: K, old: Option<V>) {
     match old {
         Some(value) => {
             map.insert(key, value);
