@@ -146,12 +146,15 @@ pub(crate) fn display_name(user: &User) -> String {
 }
 
 fn initials(user: &User) -> String {
-    display_name(user)
+    let first: String = display_name(user)
         .split_whitespace()
         .filter_map(|w| w.chars().next())
         .take(2)
-        .flat_map(char::to_uppercase)
-        .collect()
+        .collect();
+    // The browser's capitals: Rust's would bring Unicode's case tables into the `.wasm`.
+    js_sys::JsString::from(first.as_str())
+        .to_upper_case()
+        .into()
 }
 
 /// Creates the fixed frame: the style and the slots that are drawn into.

@@ -6,12 +6,13 @@
 //!
 //! A check never fails and never panics: anything it can't resolve is a deny with a reason.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{self, BuiltinRole, BUILTIN_PERMISSIONS};
 use crate::model::{Org, Status, User};
+use crate::set::KeySet;
 use crate::text::{GroupKey, RoleKey};
 
 /// Allow or deny.
@@ -115,12 +116,12 @@ impl Org {
     }
 
     /// The permissions a role carries; `None` for an unknown role.
-    pub fn role_permissions(&self, key: &str) -> Option<BTreeSet<&str>> {
+    pub fn role_permissions(&self, key: &str) -> Option<KeySet<&str>> {
         if let Some(custom) = self.roles.get(key) {
             return Some(custom.permissions.iter().map(|p| p.as_str()).collect());
         }
         let builtin = BuiltinRole::from_key(key)?;
-        let mut set: BTreeSet<&str> = catalog::builtin_role_grants(builtin).into_iter().collect();
+        let mut set: KeySet<&str> = catalog::builtin_role_grants(builtin).into_iter().collect();
         for product in &self.product_permissions {
             let granted = builtin == BuiltinRole::Owner
                 || product.builtin_roles.iter().any(|r| r.as_str() == key);
@@ -137,7 +138,7 @@ impl Org {
         &'a self,
         groups: impl IntoIterator<Item = &'a GroupKey>,
     ) -> Vec<(&'a GroupKey, Vec<&'a GroupKey>)> {
-        let mut seen: BTreeSet<&GroupKey> = BTreeSet::new();
+        let mut seen: KeySet<&GroupKey> = KeySet::new();
         let mut queue: VecDeque<(&GroupKey, Vec<&GroupKey>)> = VecDeque::new();
         for g in groups {
             if seen.insert(g) {
@@ -185,8 +186,8 @@ impl Org {
     }
 
     /// Every permission the user's roles carry, whatever their status and seat.
-    pub fn granted_permissions(&self, user: &User) -> BTreeSet<&str> {
-        let mut roles: BTreeSet<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+    pub fn granted_permissions(&self, user: &User) -> KeySet<&str> {
+        let mut roles: KeySet<&str> = user.roles.iter().map(|r| r.as_str()).collect();
         for (group, _) in self.group_closure(&user.groups) {
             if let Some(record) = self.groups.get(group) {
                 roles.extend(record.roles.iter().map(|r| r.as_str()));
@@ -201,12 +202,12 @@ impl Org {
 
     /// The permissions a check would allow for the user right now: granted, the user active,
     /// and a seat held for those that need one. Empty for an unknown user.
-    pub fn effective_permissions(&self, user_id: &str) -> BTreeSet<&str> {
+    pub fn effective_permissions(&self, user_id: &str) -> KeySet<&str> {
         let Some(user) = self.users.get(user_id) else {
-            return BTreeSet::new();
+            return KeySet::new();
         };
         if user.status != Status::Active {
-            return BTreeSet::new();
+            return KeySet::new();
         }
         self.granted_permissions(user)
             .into_iter()

@@ -484,7 +484,10 @@ fn person(i: usize, now: Timestamp, rng: &mut SeededEntropy) -> User {
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
+        // Keys are ASCII, so the first letter's capital is one character too.
+        Some(c) => std::iter::once(c.to_ascii_uppercase())
+            .chain(chars)
+            .collect(),
         None => String::new(),
     }
 }

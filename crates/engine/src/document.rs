@@ -4,7 +4,7 @@
 //! [`Org`], and refuses a bad document with the path of the first bad field, such as
 //! `users[12].email`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 use std::fmt;
@@ -17,6 +17,7 @@ use crate::map::SortedMap;
 use crate::model::{
     CustomRole, Device, Group, Invitation, InvitationState, Org, OrgSettings, Status, User,
 };
+use crate::set::KeySet;
 use crate::text::{Name, OrgId};
 use crate::token::TokenHash;
 
@@ -236,7 +237,7 @@ fn check_permissions(
             format!("more than {}", limits::PRODUCT_PERMISSIONS),
         ));
     }
-    let mut seen = BTreeSet::new();
+    let mut seen = KeySet::new();
     for (i, p) in list.iter().enumerate() {
         if is_builtin_permission(p.key.as_str()) {
             return Err(bad(
@@ -310,7 +311,7 @@ fn load_groups(org: &mut Org, groups: Vec<Group>) -> Result<(), DocumentError> {
             format!("more than {}", limits::GROUPS_PER_ORG),
         ));
     }
-    let keys: BTreeSet<_> = groups.iter().map(|g| g.key.clone()).collect();
+    let keys: KeySet<_> = groups.iter().map(|g| g.key.clone()).collect();
     let positions: HashMap<_, usize> = groups
         .iter()
         .enumerate()

@@ -9,6 +9,8 @@
 
 use std::borrow::Borrow;
 
+use crate::set::heap_sort_by;
+
 /// A map kept sorted by key, without duplicate keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SortedMap<K, V>(Vec<(K, V)>);
@@ -124,21 +126,22 @@ impl<K: Ord, V> FromIterator<(K, V)> for SortedMap<K, V> {
     /// A map of the entries; of two with the same key, the later one stays (as a map filled
     /// by [`SortedMap::insert`] would hold).
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> SortedMap<K, V> {
-        let mut entries: Vec<(K, V)> = iter.into_iter().collect();
+        let entries: Vec<(K, V)> = iter.into_iter().collect();
         // Documents list records in key order already; checking is cheaper than sorting.
-        if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
-            // Stable, so that of equal keys the later entry is last, and stays.
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut kept: Vec<(K, V)> = Vec::with_capacity(entries.len());
-            for entry in entries {
-                match kept.last_mut() {
-                    Some(last) if last.0 == entry.0 => *last = entry,
-                    _ => kept.push(entry),
-                }
-            }
-            entries = kept;
+        if entries.windows(2).all(|w| w[0].0 < w[1].0) {
+            return SortedMap(entries);
         }
-        SortedMap(entries)
+        // Ordered by key, then by place, so that of equal keys the later entry is last.
+        let mut placed: Vec<(usize, (K, V))> = entries.into_iter().enumerate().collect();
+        heap_sort_by(&mut placed, |a, b| (&a.1 .0, a.0) < (&b.1 .0, b.0));
+        let mut kept: Vec<(K, V)> = Vec::with_capacity(placed.len());
+        for (_, entry) in placed {
+            match kept.last_mut() {
+                Some(last) if last.0 == entry.0 => *last = entry,
+                _ => kept.push(entry),
+            }
+        }
+        SortedMap(kept)
     }
 }
 

@@ -5,8 +5,6 @@
 //! path through a command can leave them broken. A refused command is rolled back by the
 //! transaction, so handlers may stop at any `?`.
 
-use std::collections::BTreeSet;
-
 use crate::catalog::BuiltinRole;
 use crate::command::{
     Actor, Command, CommandResult, Context, InviteSpec, IssuedToken, Note, Outcome, TargetKind,
@@ -68,7 +66,7 @@ fn attempt<'o>(
 /// What an actor holds: everything (the system) or the permissions their roles carry.
 struct Authority {
     actor: Option<UserId>,
-    held: Option<BTreeSet<String>>,
+    held: Option<KeySet<String>>,
 }
 
 impl Authority {
@@ -84,7 +82,7 @@ impl Authority {
         let Some(held) = &self.held else {
             return Ok(());
         };
-        let missing: BTreeSet<String> = permissions
+        let missing: KeySet<String> = permissions
             .into_iter()
             .filter(|p| !held.contains(*p))
             .map(str::to_owned)
@@ -151,7 +149,7 @@ fn authorize(
             status: user.status,
         });
     }
-    let held: BTreeSet<String> = org
+    let held: KeySet<String> = org
         .granted_permissions(user)
         .into_iter()
         .map(str::to_owned)
@@ -194,11 +192,11 @@ fn authorize_self_or(
 
 impl Org {
     /// Every permission the group's members get from it (its ancestors' roles included).
-    pub fn group_permissions(&self, key: &str) -> BTreeSet<&str> {
+    pub fn group_permissions(&self, key: &str) -> KeySet<&str> {
         let Some((key, _)) = self.groups.get_key_value(key) else {
-            return BTreeSet::new();
+            return KeySet::new();
         };
-        let mut out = BTreeSet::new();
+        let mut out = KeySet::new();
         for (group, _) in self.group_closure([key]) {
             if let Some(record) = self.groups.get(group) {
                 for role in &record.roles {
@@ -212,7 +210,7 @@ impl Org {
     fn roles_permissions<'a>(
         &'a self,
         roles: impl IntoIterator<Item = &'a RoleKey>,
-    ) -> BTreeSet<&'a str> {
+    ) -> KeySet<&'a str> {
         roles
             .into_iter()
             .filter_map(|r| self.role_permissions(r.as_str()))
@@ -803,8 +801,8 @@ fn invite(
     }
 
     // Check every invitation before creating any, so a batch is all or nothing.
-    let mut seen = BTreeSet::new();
-    let mut needed: BTreeSet<&str> = BTreeSet::new();
+    let mut seen = KeySet::new();
+    let mut needed: KeySet<&str> = KeySet::new();
     for (i, spec) in specs.iter().enumerate() {
         if !seen.insert(&spec.email) {
             return Err(CommandError::InvalidField {
@@ -1080,7 +1078,7 @@ fn delete_group(tx: &mut Tx<'_>, key: &GroupKey) -> Result<(), CommandError> {
 
 /// Refuses a cycle among group parents or a chain longer than [`limits::GROUP_DEPTH`].
 pub(crate) fn check_group_structure(org: &Org) -> Result<(), CommandError> {
-    use std::collections::BTreeMap;
+    use crate::map::SortedMap;
     // Depth of each group: 1 + the deepest parent. Computed by depth-first search with a
     // marker for groups on the current path, which is how a cycle shows itself.
     #[derive(Clone, Copy, PartialEq)]
@@ -1091,7 +1089,7 @@ pub(crate) fn check_group_structure(org: &Org) -> Result<(), CommandError> {
     fn depth<'a>(
         org: &'a Org,
         key: &'a GroupKey,
-        marks: &mut BTreeMap<&'a GroupKey, Mark>,
+        marks: &mut SortedMap<&'a GroupKey, Mark>,
     ) -> Result<usize, CommandError> {
         match marks.get(key) {
             Some(Mark::Done(d)) => return Ok(*d),
@@ -1118,7 +1116,7 @@ pub(crate) fn check_group_structure(org: &Org) -> Result<(), CommandError> {
         marks.insert(key, Mark::Done(deepest + 1));
         Ok(deepest + 1)
     }
-    let mut marks = BTreeMap::new();
+    let mut marks = SortedMap::new();
     for key in org.groups.keys() {
         depth(org, key, &mut marks)?;
     }

@@ -30,13 +30,18 @@ impl fmt::Display for ValueError {
 
 impl std::error::Error for ValueError {}
 
-/// The refused value as shown in an error: at most 60 characters, control characters escaped.
+/// The refused value as shown in an error: at most 60 characters, control and text-direction
+/// characters escaped (`\u{7}`). (Only those: escaping every unprintable character would
+/// carry Unicode's tables of them into the element.)
 pub(crate) fn shown(value: &str) -> String {
-    let mut out: String = value
-        .chars()
-        .take(60)
-        .flat_map(char::escape_debug)
-        .collect();
+    let mut out = String::new();
+    for c in value.chars().take(60) {
+        if forbidden_char(c, false) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
     if value.chars().count() > 60 {
         out.push('…');
     }
