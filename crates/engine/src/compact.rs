@@ -125,7 +125,11 @@ impl OrgDocument {
     /// Reads a compact document's fields (no cross-record checks yet), naming the first bad
     /// field.
     pub fn from_compact(bytes: &[u8]) -> Result<OrgDocument, DocumentError> {
-        let mut r = Reader { bytes, at: 0 };
+        let mut r = Reader {
+            bytes,
+            at: 0,
+            path: Vec::new(),
+        };
         let doc = read_document(&mut r).map_err(Bad::into_error)?;
         if r.at != bytes.len() {
             return Err(DocumentError {
@@ -208,32 +212,48 @@ impl Writer {
     }
 }
 
-/// A refusal on its way out: the reason, and the path so far, innermost segment first.
-struct Bad {
-    message: String,
-    path: Vec<Segment>,
-}
-
+/// Where the reader is, outermost first: the fields and list places it went into.
 enum Segment {
     Field(&'static str),
     Index(usize),
 }
 
+/// A refusal: the reason, and the path of the field it is about.
+struct Bad {
+    message: String,
+    path: String,
+}
+
 impl Bad {
-    fn new(message: impl Into<String>) -> Bad {
-        Bad {
-            message: message.into(),
-            path: Vec::new(),
+    fn into_error(self) -> DocumentError {
+        DocumentError {
+            path: self.path,
+            message: self.message,
         }
     }
+}
 
-    fn into_error(self) -> DocumentError {
+/// Reads values in order, each named by its field so that a refusal can say where it is
+/// (the path is only written out when something is refused).
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    path: Vec<Segment>,
+}
+
+type Read<'a, T> = fn(&mut Reader<'a>, &'static str) -> Result<T, Bad>;
+
+impl<'a> Reader<'a> {
+    fn bad(&self, field: &'static str, message: impl Into<String>) -> Bad {
         let mut path = String::new();
-        for segment in self.path.iter().rev() {
+        let last = Segment::Field(field);
+        let segments = self.path.iter().chain(Some(&last));
+        for segment in segments.filter(|s| !matches!(s, Segment::Field(""))) {
             match segment {
-                Segment::Field(name) if path.is_empty() => path.push_str(name),
                 Segment::Field(name) => {
-                    path.push('.');
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
                     path.push_str(name);
                 }
                 Segment::Index(i) => {
@@ -244,276 +264,262 @@ impl Bad {
         if path.is_empty() {
             path.push('.');
         }
-        DocumentError {
+        Bad {
+            message: message.into(),
             path,
-            message: self.message,
         }
     }
-}
 
-impl From<ValueError> for Bad {
-    fn from(e: ValueError) -> Bad {
-        Bad::new(e.to_string())
-    }
-}
-
-/// Names where a refusal happened, as it passes out of a field or a list item.
-trait At<T> {
-    fn at(self, field: &'static str) -> Result<T, Bad>;
-}
-
-impl<T> At<T> for Result<T, Bad> {
-    fn at(self, field: &'static str) -> Result<T, Bad> {
-        self.map_err(|mut bad| {
-            bad.path.push(Segment::Field(field));
-            bad
-        })
-    }
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Result<u8, Bad> {
-        let b = *self
-            .bytes
-            .get(self.at)
-            .ok_or_else(|| Bad::new("the document ends early"))?;
+    fn byte(&mut self, field: &'static str) -> Result<u8, Bad> {
+        let Some(b) = self.bytes.get(self.at) else {
+            return Err(self.bad(field, "the document ends early"));
+        };
         self.at += 1;
-        Ok(b)
+        Ok(*b)
     }
 
-    fn uint(&mut self) -> Result<u64, Bad> {
+    fn uint(&mut self, field: &'static str) -> Result<u64, Bad> {
         let mut n = 0u64;
         for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
+            let b = self.byte(field)?;
             n |= u64::from(b & 0x7f) << shift;
             if b & 0x80 == 0 {
                 return Ok(n);
             }
         }
-        Err(Bad::new("a number longer than 64 bits"))
+        Err(self.bad(field, "a number longer than 64 bits"))
     }
 
-    fn u32(&mut self) -> Result<u32, Bad> {
-        let n = self.uint()?;
-        u32::try_from(n).map_err(|_| Bad::new(format!("{n} is more than {}", u32::MAX)))
+    fn u32(&mut self, field: &'static str) -> Result<u32, Bad> {
+        let n = self.uint(field)?;
+        u32::try_from(n).map_err(|_| self.bad(field, format!("{n} is more than {}", u32::MAX)))
     }
 
-    fn str(&mut self) -> Result<&'a str, Bad> {
-        let len = self.uint()?;
+    fn str(&mut self, field: &'static str) -> Result<&'a str, Bad> {
+        let len = self.uint(field)?;
         let end = usize::try_from(len)
             .ok()
             .and_then(|len| self.at.checked_add(len))
-            .filter(|end| *end <= self.bytes.len())
-            .ok_or_else(|| Bad::new("the document ends early"))?;
-        let text = std::str::from_utf8(&self.bytes[self.at..end])
-            .map_err(|_| Bad::new("text that is not UTF-8"))?;
+            .filter(|end| *end <= self.bytes.len());
+        let Some(end) = end else {
+            return Err(self.bad(field, "the document ends early"));
+        };
+        let Ok(text) = std::str::from_utf8(&self.bytes[self.at..end]) else {
+            return Err(self.bad(field, "text that is not UTF-8"));
+        };
         self.at = end;
         Ok(text)
     }
 
     /// Text checked by the constructor of its type.
-    fn text<T: TryFrom<String, Error = ValueError>>(&mut self) -> Result<T, Bad> {
-        Ok(T::try_from(self.str()?.to_owned())?)
+    fn text<T: TryFrom<String, Error = ValueError>>(
+        &mut self,
+        field: &'static str,
+    ) -> Result<T, Bad> {
+        let text = self.str(field)?;
+        T::try_from(text.to_owned()).map_err(|e| self.bad(field, e.to_string()))
     }
 
-    fn bool(&mut self) -> Result<bool, Bad> {
-        match self.byte()? {
+    fn bool(&mut self, field: &'static str) -> Result<bool, Bad> {
+        match self.byte(field)? {
             0 => Ok(false),
             1 => Ok(true),
-            b => Err(Bad::new(format!(
-                "expected 0 or 1 for a boolean, found {b}"
-            ))),
+            b => Err(self.bad(field, format!("expected 0 or 1 for a boolean, found {b}"))),
         }
     }
 
-    fn time(&mut self) -> Result<Timestamp, Bad> {
-        let seconds = i64::try_from(self.uint()?).unwrap_or(i64::MAX);
+    fn time(&mut self, field: &'static str) -> Result<Timestamp, Bad> {
+        let seconds = i64::try_from(self.uint(field)?).unwrap_or(i64::MAX);
         let time = Timestamp::from_unix_seconds(seconds);
         if time.unix_seconds() != seconds {
-            return Err(Bad::new(format!(
-                "{seconds} seconds is after the year 9999"
-            )));
+            let message = format!("{seconds} seconds is after the year 9999");
+            return Err(self.bad(field, message));
         }
         Ok(time)
     }
 
-    fn option<T>(
-        &mut self,
-        read: impl FnOnce(&mut Reader<'a>) -> Result<T, Bad>,
-    ) -> Result<Option<T>, Bad> {
-        match self.byte()? {
+    fn option<T>(&mut self, field: &'static str, read: Read<'a, T>) -> Result<Option<T>, Bad> {
+        match self.byte(field)? {
             0 => Ok(None),
-            1 => read(self).map(Some),
-            b => Err(Bad::new(format!(
-                "expected 0 or 1 for absent or present, found {b}"
-            ))),
+            1 => read(self, field).map(Some),
+            b => Err(self.bad(
+                field,
+                format!("expected 0 or 1 for absent or present, found {b}"),
+            )),
         }
     }
 
-    fn list<T>(
-        &mut self,
-        mut read: impl FnMut(&mut Reader<'a>) -> Result<T, Bad>,
-    ) -> Result<Vec<T>, Bad> {
-        let len = self.uint()?;
+    /// A list: its items are read with the path at `field[i]`.
+    fn list<T>(&mut self, field: &'static str, read: Read<'a, T>) -> Result<Vec<T>, Bad> {
+        let len = self.uint(field)?;
         // Every item takes at least a byte: a length beyond what is left is a lie, and must
         // not reserve memory.
-        let left = (self.bytes.len() - self.at) as u64;
-        if len > left {
-            return Err(Bad::new("the document ends early"));
+        if len > (self.bytes.len() - self.at) as u64 {
+            return Err(self.bad(field, "the document ends early"));
         }
         let mut items = Vec::with_capacity(len as usize);
+        self.path.push(Segment::Field(field));
         for i in 0..len as usize {
-            let item = read(self).map_err(|mut bad| {
-                bad.path.push(Segment::Index(i));
-                bad
-            })?;
-            items.push(item);
+            self.path.push(Segment::Index(i));
+            // An item that is a record reads its own fields; one that is a value has none.
+            let item = read(self, "");
+            self.path.pop();
+            items.push(item?);
         }
+        self.path.pop();
         Ok(items)
     }
 
-    fn keys<K: TryFrom<String, Error = ValueError> + Ord>(&mut self) -> Result<KeySet<K>, Bad> {
-        Ok(self.list(Reader::text)?.into_iter().collect())
+    fn keys<K: TryFrom<String, Error = ValueError> + Ord>(
+        &mut self,
+        field: &'static str,
+    ) -> Result<KeySet<K>, Bad> {
+        Ok(self.list(field, Reader::text)?.into_iter().collect())
     }
 
-    fn one_of<T: Copy>(&mut self, values: &[T], what: &str) -> Result<T, Bad> {
-        let b = self.byte()?;
-        values
-            .get(usize::from(b))
-            .copied()
-            .ok_or_else(|| Bad::new(format!("{b} is not a {what}")))
+    fn one_of<T: Copy>(&mut self, field: &'static str, values: &[T]) -> Result<T, Bad> {
+        let b = self.byte(field)?;
+        match values.get(usize::from(b)) {
+            Some(value) => Ok(*value),
+            None => Err(self.bad(
+                field,
+                format!("{b} is not one of the {} known", values.len()),
+            )),
+        }
     }
 
-    fn hash(&mut self) -> Result<TokenHash, Bad> {
+    fn hash(&mut self, field: &'static str) -> Result<TokenHash, Bad> {
         let mut hex = String::with_capacity(64);
         for _ in 0..32 {
-            let _ = write!(hex, "{:02x}", self.byte()?);
+            let _ = write!(hex, "{:02x}", self.byte(field)?);
         }
-        TokenHash::try_from(hex).map_err(Bad::new)
+        TokenHash::try_from(hex).map_err(|e| self.bad(field, e))
+    }
+
+    /// Reads a record at `field`, its own fields named beneath it.
+    fn record<T>(&mut self, field: &'static str, read: Read<'a, T>) -> Result<T, Bad> {
+        self.path.push(Segment::Field(field));
+        let record = read(self, "");
+        self.path.pop();
+        record
     }
 }
 
 fn read_document(r: &mut Reader<'_>) -> Result<OrgDocument, Bad> {
     if r.bytes.get(..4) != Some(MAGIC.as_slice()) {
-        return Err(Bad::new(
-            "not a compact org document (no `RSTR` at the start)",
-        ));
+        return Err(r.bad("", "not a compact org document (no `RSTR` at the start)"));
     }
     r.at = 4;
-    let version = r.u32().at("version")?;
+    let version = r.u32("version")?;
     if version != DOCUMENT_VERSION {
         let message = format!("unsupported version {version}: expected {DOCUMENT_VERSION}");
-        return Err(Bad::new(message)).at("version");
+        return Err(r.bad("version", message));
     }
-    let org = read_header(r).at("org")?;
-    let permissions = r.list(read_permission).at("permissions")?;
-    let roles = r.list(read_role).at("roles")?;
-    let groups = r.list(read_group).at("groups")?;
-    let users = r.list(read_user).at("users")?;
-    let invitations = r.list(read_invitation).at("invitations")?;
-    let devices = r.list(read_device).at("devices")?;
     Ok(OrgDocument {
         version,
-        org,
-        permissions,
-        roles,
-        groups,
-        users,
-        invitations,
-        devices,
+        org: r.record("org", read_header)?,
+        permissions: r.list("permissions", read_permission)?,
+        roles: r.list("roles", read_role)?,
+        groups: r.list("groups", read_group)?,
+        users: r.list("users", read_user)?,
+        invitations: r.list("invitations", read_invitation)?,
+        devices: r.list("devices", read_device)?,
     })
 }
 
-fn read_header(r: &mut Reader<'_>) -> Result<OrgHeader, Bad> {
+fn read_settings(r: &mut Reader<'_>, _: &'static str) -> Result<OrgSettings, Bad> {
+    Ok(OrgSettings {
+        seat_on_accept: r.bool("seat_on_accept")?,
+        invitation_days: r.u32("invitation_days")?,
+    })
+}
+
+fn read_header(r: &mut Reader<'_>, _: &'static str) -> Result<OrgHeader, Bad> {
     Ok(OrgHeader {
-        id: r.text().at("id")?,
-        name: r.text().at("name")?,
-        seats_purchased: r.u32().at("seats_purchased")?,
-        settings: OrgSettings {
-            seat_on_accept: r.bool().at("seat_on_accept").at("settings")?,
-            invitation_days: r.u32().at("invitation_days").at("settings")?,
-        },
+        id: r.text("id")?,
+        name: r.text("name")?,
+        seats_purchased: r.u32("seats_purchased")?,
+        settings: r.record("settings", read_settings)?,
     })
 }
 
-fn read_permission(r: &mut Reader<'_>) -> Result<ProductPermission, Bad> {
+fn read_permission(r: &mut Reader<'_>, _: &'static str) -> Result<ProductPermission, Bad> {
     Ok(ProductPermission {
-        key: r.text().at("key")?,
-        description: r.option(Reader::text).at("description")?,
-        needs_seat: r.bool().at("needs_seat")?,
-        builtin_roles: r.list(Reader::text).at("builtin_roles")?,
+        key: r.text("key")?,
+        description: r.option("description", Reader::text)?,
+        needs_seat: r.bool("needs_seat")?,
+        builtin_roles: r.list("builtin_roles", Reader::text)?,
     })
 }
 
-fn read_role(r: &mut Reader<'_>) -> Result<CustomRole, Bad> {
+fn read_role(r: &mut Reader<'_>, _: &'static str) -> Result<CustomRole, Bad> {
     Ok(CustomRole {
-        key: r.text().at("key")?,
-        name: r.text().at("name")?,
-        description: r.option(Reader::text).at("description")?,
-        permissions: r.keys().at("permissions")?,
+        key: r.text("key")?,
+        name: r.text("name")?,
+        description: r.option("description", Reader::text)?,
+        permissions: r.keys("permissions")?,
     })
 }
 
-fn read_group(r: &mut Reader<'_>) -> Result<Group, Bad> {
+fn read_group(r: &mut Reader<'_>, _: &'static str) -> Result<Group, Bad> {
     Ok(Group {
-        key: r.text().at("key")?,
-        name: r.text().at("name")?,
-        description: r.option(Reader::text).at("description")?,
-        roles: r.keys().at("roles")?,
-        parents: r.keys().at("parents")?,
+        key: r.text("key")?,
+        name: r.text("name")?,
+        description: r.option("description", Reader::text)?,
+        roles: r.keys("roles")?,
+        parents: r.keys("parents")?,
     })
 }
 
-fn read_user(r: &mut Reader<'_>) -> Result<User, Bad> {
+fn read_user_settings(r: &mut Reader<'_>, _: &'static str) -> Result<UserSettings, Bad> {
+    Ok(UserSettings {
+        locale: r.option("locale", Reader::text)?,
+        time_zone: r.option("time_zone", Reader::text)?,
+    })
+}
+
+fn read_user(r: &mut Reader<'_>, _: &'static str) -> Result<User, Bad> {
     Ok(User {
-        id: r.text().at("id")?,
-        email: r.text().at("email")?,
-        name: r.option(Reader::text).at("name")?,
-        status: r.one_of(&Status::ALL, "status").at("status")?,
-        roles: r.keys().at("roles")?,
-        groups: r.keys().at("groups")?,
-        seat: r.bool().at("seat")?,
-        settings: UserSettings {
-            locale: r.option(Reader::text).at("locale").at("settings")?,
-            time_zone: r.option(Reader::text).at("time_zone").at("settings")?,
-        },
-        created_at: r.time().at("created_at")?,
-        joined_at: r.option(Reader::time).at("joined_at")?,
-        last_active_at: r.option(Reader::time).at("last_active_at")?,
+        id: r.text("id")?,
+        email: r.text("email")?,
+        name: r.option("name", Reader::text)?,
+        status: r.one_of("status", &Status::ALL)?,
+        roles: r.keys("roles")?,
+        groups: r.keys("groups")?,
+        seat: r.bool("seat")?,
+        settings: r.record("settings", read_user_settings)?,
+        created_at: r.time("created_at")?,
+        joined_at: r.option("joined_at", Reader::time)?,
+        last_active_at: r.option("last_active_at", Reader::time)?,
     })
 }
 
-fn read_invitation(r: &mut Reader<'_>) -> Result<Invitation, Bad> {
+fn read_invitation(r: &mut Reader<'_>, _: &'static str) -> Result<Invitation, Bad> {
     Ok(Invitation {
-        id: r.text().at("id")?,
-        user_id: r.text().at("user_id")?,
-        email: r.text().at("email")?,
-        roles: r.keys().at("roles")?,
-        groups: r.keys().at("groups")?,
-        invited_by: r.option(Reader::text).at("invited_by")?,
-        created_at: r.time().at("created_at")?,
-        expires_at: r.time().at("expires_at")?,
-        sends: r.u32().at("sends")?,
-        state: r.one_of(&STATES, "invitation state").at("state")?,
-        token_hash: r.hash().at("token_hash")?,
+        id: r.text("id")?,
+        user_id: r.text("user_id")?,
+        email: r.text("email")?,
+        roles: r.keys("roles")?,
+        groups: r.keys("groups")?,
+        invited_by: r.option("invited_by", Reader::text)?,
+        created_at: r.time("created_at")?,
+        expires_at: r.time("expires_at")?,
+        sends: r.u32("sends")?,
+        state: r.one_of("state", &STATES)?,
+        token_hash: r.hash("token_hash")?,
     })
 }
 
-fn read_device(r: &mut Reader<'_>) -> Result<Device, Bad> {
+fn read_device(r: &mut Reader<'_>, _: &'static str) -> Result<Device, Bad> {
     Ok(Device {
-        id: r.text().at("id")?,
-        user_id: r.text().at("user_id")?,
-        name: r.text().at("name")?,
-        platform: r.text().at("platform")?,
-        os: r.text().at("os")?,
-        first_seen_at: r.time().at("first_seen_at")?,
-        last_seen_at: r.time().at("last_seen_at")?,
-        revoked_at: r.option(Reader::time).at("revoked_at")?,
+        id: r.text("id")?,
+        user_id: r.text("user_id")?,
+        name: r.text("name")?,
+        platform: r.text("platform")?,
+        os: r.text("os")?,
+        first_seen_at: r.time("first_seen_at")?,
+        last_seen_at: r.time("last_seen_at")?,
+        revoked_at: r.option("revoked_at", Reader::time)?,
     })
 }
 
