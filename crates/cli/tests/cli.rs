@@ -348,6 +348,27 @@ fn import_of_export_equals_export() {
 }
 
 #[test]
+fn the_compact_form_reads_back_as_the_same_org() {
+    let scratch = Scratch::new("compact");
+    let org = scratch.demo();
+    let binary = roster(&["export", &org, "--format", "compact"]);
+    assert_eq!(code(&binary), 0, "{}", stderr(&binary));
+    assert!(binary.stdout.starts_with(b"RSTR"));
+    let json = std::fs::metadata(&org).map(|m| m.len()).unwrap_or(0);
+    assert!((binary.stdout.len() as u64) * 2 < json, "{} bytes", binary.stdout.len());
+    let path = scratch.path("org.bin");
+    std::fs::write(&path, &binary.stdout).expect("write the compact document");
+    let from_compact = roster(&["import", &arg(&path)]);
+    assert_eq!(code(&from_compact), 0, "{}", stderr(&from_compact));
+    assert_eq!(stdout(&from_compact), stdout(&roster(&["export", &org])));
+    // Cut short, it is refused with a reason rather than read in part.
+    std::fs::write(&path, &binary.stdout[..binary.stdout.len() / 2]).expect("write");
+    let refused = roster(&["seats", &arg(&path)]);
+    assert_eq!(code(&refused), 1);
+    assert!(stderr(&refused).contains("ends early"), "{}", stderr(&refused));
+}
+
+#[test]
 fn permissions_and_holders_agree() {
     let scratch = Scratch::new("permissions");
     let org = scratch.demo();
