@@ -355,7 +355,11 @@ fn the_compact_form_reads_back_as_the_same_org() {
     assert_eq!(code(&binary), 0, "{}", stderr(&binary));
     assert!(binary.stdout.starts_with(b"RSTR"));
     let json = std::fs::metadata(&org).map(|m| m.len()).unwrap_or(0);
-    assert!((binary.stdout.len() as u64) * 2 < json, "{} bytes", binary.stdout.len());
+    assert!(
+        (binary.stdout.len() as u64) * 2 < json,
+        "{} bytes",
+        binary.stdout.len()
+    );
     let path = scratch.path("org.bin");
     std::fs::write(&path, &binary.stdout).expect("write the compact document");
     let from_compact = roster(&["import", &arg(&path)]);
@@ -365,7 +369,11 @@ fn the_compact_form_reads_back_as_the_same_org() {
     std::fs::write(&path, &binary.stdout[..binary.stdout.len() / 2]).expect("write");
     let refused = roster(&["seats", &arg(&path)]);
     assert_eq!(code(&refused), 1);
-    assert!(stderr(&refused).contains("ends early"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("ends early"),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 #[test]
