@@ -10,7 +10,7 @@ mkdir -p "$out/roster"
 cargo build --quiet -p roster-element --target wasm32-unknown-unknown --profile wasm
 wasm-bindgen --target web --out-dir "$out/roster" \
   target/wasm32-unknown-unknown/wasm/roster_element.wasm
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals "$out/roster/roster_element_bg.wasm" -o "$out/roster/roster_element_bg.wasm"
 # The folder is also the npm package: the loader, its types and package.json. Both scripts
 # are minified (esbuild, pinned in package.json), which halves their gzipped size.

@@ -320,6 +320,33 @@ impl Locale {
         }
     }
 
+    /// Why a change was refused, from the engine's stable `code` (the same in the engine and
+    /// in the API's problem bodies) and its English sentence. The French sentences carry no
+    /// values; where none fits, the English one is kept.
+    pub fn refusal(&self, code: &str, english: &str) -> String {
+        if self.lang == Lang::En {
+            return english.to_owned();
+        }
+        let french = match code {
+            "forbidden" => "Vous n’avez pas la permission de faire cela.",
+            "actor_not_active" => "Votre compte n’est pas actif.",
+            "escalation" => "Refusé : cela donnerait des permissions que vous n’avez pas.",
+            "last_owner" => "L’organisation doit garder au moins un propriétaire actif.",
+            "seats_exhausted" => "Aucun siège libre : libérez-en un ou achetez-en davantage.",
+            "invalid_transition" => "Ce changement de statut n’est pas possible pour lui.",
+            "email_taken" => "Cette adresse est déjà invitée ou membre.",
+            "invitation_not_pending" => "Cette invitation n’est plus en attente.",
+            "self_action" => "Vous ne pouvez pas faire cela sur vous-même.",
+            "not_found" => "Introuvable : la liste a peut-être changé entre-temps.",
+            "already_exists" => "Cela existe déjà.",
+            "device_revoked" => "Cet appareil est déjà révoqué.",
+            "too_many" => "Trop d’éléments à la fois.",
+            "invalid_value" | "invalid_field" => return format!("Valeur refusée : {english}"),
+            _ => return english.to_owned(),
+        };
+        french.to_owned()
+    }
+
     /// The toast after an action succeeded.
     pub fn succeeded(&self, action: &str, who: &str) -> String {
         match (self.lang, action) {

@@ -192,9 +192,10 @@ impl Shared {
                     entropy: &mut entropy,
                 };
                 if let Err(e) = after.execute_unrecorded(&mut ctx, command) {
-                    let fields = e.field().map(|f| vec![(f.to_owned(), e.to_string())]);
+                    let message = state.locale.refusal(e.code(), &e.to_string());
+                    let fields = e.field().map(|f| vec![(f.to_owned(), message.clone())]);
                     let refused = Refusal {
-                        message: e.to_string(),
+                        message,
                         fields: fields.unwrap_or_default(),
                     };
                     drop(state);
@@ -226,7 +227,9 @@ impl Shared {
                             let words = self.state.borrow().locale.words;
                             (412, refusal(words.stale.to_owned()))
                         }
-                        Ok((status, _, body)) => (status, problem_refusal(&body)),
+                        Ok((status, _, body)) => {
+                            (status, problem_refusal(&body, &self.state.borrow().locale))
+                        }
                         Err(_) => {
                             let words = self.state.borrow().locale.words;
                             (0, refusal(words.offline.to_owned()))
@@ -325,8 +328,9 @@ fn text_of(value: &JsValue, key: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The sentence and field errors of an API problem body (JSON text; the browser parses it).
-fn problem_refusal(body: &str) -> Refusal {
+/// The sentence and field errors of an API problem body (JSON text; the browser parses it),
+/// the sentence in the viewer's language where the problem's code has one.
+fn problem_refusal(body: &str, locale: &Locale) -> Refusal {
     let body = js_sys::JSON::parse(body).unwrap_or(JsValue::NULL);
     if !body.is_object() {
         return refusal(String::new());
@@ -343,6 +347,7 @@ fn problem_refusal(body: &str) -> Refusal {
         detail if !detail.is_empty() => detail,
         _ => text_of(&body, "title"),
     };
+    let message = locale.refusal(&text_of(&body, "code"), &message);
     Refusal { message, fields }
 }
 

@@ -343,6 +343,29 @@ async fn the_engine_refuses_before_anything_is_sent() {
     assert!(find(&host, ".toast.error").is_some());
 }
 
+#[wasm_bindgen_test]
+async fn refusals_are_told_in_the_viewers_language() {
+    let (host, element) = basic("usr_owner");
+    element.set_locale("fr").unwrap();
+    // The engine's own refusal: the last free seat taken, then one more asked for.
+    click(&host, "tr[data-user=usr_noseat] [data-action=assign_seat]");
+    settle().await;
+    element.set_filter("seat", "no").unwrap();
+    click(&host, "tr[data-user=usr_support] [data-action=assign_seat]");
+    settle().await;
+    let toast = text(&host, ".toast.error");
+    assert!(toast.contains("Aucun siège libre"), "{toast}");
+    // The server's refusal, by its code; an unknown code keeps the server's sentence.
+    let problem = r#"{"status":409,"code":"last_owner","detail":"the org must keep one"}"#;
+    let (send, reload, _) = fake_transport(409, problem);
+    element.set_transport(Some(send), Some(reload));
+    element.set_filter("seat", "").unwrap();
+    click(&host, "tr[data-user=usr_member] [data-action=suspend]");
+    click(&host, "dialog [data-action=dialog-confirm]");
+    wait(100).await;
+    assert!(text(&host, ".toasts").contains("au moins un propriétaire actif"));
+}
+
 /// A fake `send` that answers every call with `status` after 50 ms and counts the calls; and
 /// a `reload` that counts its calls.
 fn fake_transport(status: u16, body: &str) -> (Function, Function, Rc<RefCell<(u32, u32)>>) {
