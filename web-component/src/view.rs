@@ -7,9 +7,7 @@
 //! attached once, to the shadow root, and find what was clicked by its `data-action`, so
 //! drawing again never leaks a handler.
 
-use std::collections::{HashMap, HashSet};
-
-use roster_engine::{BuiltinRole, InvitationState, Org, SortKey, SortOrder, Status, User};
+use roster_engine::{BuiltinRole, InvitationState, KeySet, Org, SortKey, SortOrder, Status, User};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -435,21 +433,23 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
         }
         Ok(page) => {
             let shown = page.users.len();
-            let on_page: HashSet<&str> = page.users.iter().map(|u| u.id.as_str()).collect();
-            // What a row needs beyond its user, found in one pass each rather than per row.
-            let mut devices: HashMap<&str, usize> = HashMap::new();
-            for device in org.devices() {
-                let owner = device.user_id.as_str();
-                if device.revoked_at.is_none() && on_page.contains(owner) {
-                    *devices.entry(owner).or_default() += 1;
+            // What a row needs beyond its user (active devices, a pending invitation), found
+            // in one pass over each: the page's ids are a sorted set, each row a place in it.
+            let on_page: KeySet<&str> = page.users.iter().map(|u| u.id.as_str()).collect();
+            let place = |id: &str| on_page.as_slice().binary_search(&id).ok();
+            let mut needs = vec![(0usize, false); on_page.len()];
+            for device in org.devices().filter(|d| d.revoked_at.is_none()) {
+                if let Some(at) = place(device.user_id.as_str()) {
+                    needs[at].0 += 1;
                 }
             }
-            let pending: HashSet<&str> = org
-                .invitations()
-                .filter(|i| i.state == InvitationState::Pending)
-                .map(|i| i.user_id.as_str())
-                .filter(|id| on_page.contains(id))
-                .collect();
+            for invitation in org.invitations() {
+                if invitation.state == InvitationState::Pending {
+                    if let Some(at) = place(invitation.user_id.as_str()) {
+                        needs[at].1 = true;
+                    }
+                }
+            }
             let allowed = org.effective_permissions(viewer);
             let row = Row {
                 org,
@@ -459,10 +459,7 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
                 dates: Dates::new(locale),
             };
             for user in &page.users {
-                let counts = (
-                    devices.get(user.id.as_str()).copied().unwrap_or(0),
-                    pending.contains(user.id.as_str()),
-                );
+                let counts = place(user.id.as_str()).map_or((0, false), |at| needs[at]);
                 body.append_child(row.draw(&doc, user, counts)?.as_ref())?;
             }
             let first = state.earlier.len() * state.query.limit + 1;

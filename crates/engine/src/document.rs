@@ -18,7 +18,7 @@ use crate::model::{
     CustomRole, Device, Group, Invitation, InvitationState, Org, OrgSettings, Status, User,
 };
 use crate::set::KeySet;
-use crate::text::{Name, OrgId};
+use crate::text::{GroupKey, Name, OrgId};
 use crate::token::TokenHash;
 
 /// The document version this engine reads and writes.
@@ -201,7 +201,7 @@ impl Org {
             users: SortedMap::new(),
             invitations: SortedMap::new(),
             devices: SortedMap::new(),
-            emails: HashMap::new(),
+            emails: HashMap::default(),
         };
         load_roles(&mut org, doc.roles)?;
         load_groups(&mut org, doc.groups)?;
@@ -312,11 +312,8 @@ fn load_groups(org: &mut Org, groups: Vec<Group>) -> Result<(), DocumentError> {
         ));
     }
     let keys: KeySet<_> = groups.iter().map(|g| g.key.clone()).collect();
-    let positions: HashMap<_, usize> = groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (g.key.clone(), i))
-        .collect();
+    // The document's order, to name a group in a refusal found after they are all loaded.
+    let order: Vec<GroupKey> = groups.iter().map(|g| g.key.clone()).collect();
     for (i, group) in groups.into_iter().enumerate() {
         if org.groups.contains_key(&group.key) {
             return Err(bad(
@@ -347,7 +344,8 @@ fn load_groups(org: &mut Org, groups: Vec<Group>) -> Result<(), DocumentError> {
             | crate::error::CommandError::GroupTooDeep { group, .. } => Some(group.as_str()),
             _ => None,
         };
-        let path = match group.and_then(|g| positions.get(g)) {
+        let place = group.and_then(|g| order.iter().position(|k| k.as_str() == g));
+        let path = match place {
             Some(i) => format!("groups[{i}].parents"),
             None => "groups".to_owned(),
         };
@@ -378,17 +376,19 @@ fn load_users(
             InvitationState::Accepted | InvitationState::Revoked => {}
         }
     }
-    let mut ids: HashMap<&str, (), RandomState> = HashMap::default();
-    let mut emails: HashMap<&str, (), RandomState> = HashMap::default();
+    // One map type for every such check (`&str` to a count or a place): each type of hash
+    // map is kilobytes of the element's `.wasm`.
+    let mut ids: HashMap<&str, usize, RandomState> = HashMap::default();
+    let mut emails: HashMap<&str, usize, RandomState> = HashMap::default();
     ids.reserve(users.len());
     emails.reserve(users.len());
     let mut held = 0u32;
     for (i, user) in users.iter().enumerate() {
         let at = |field: &str| format!("users[{i}].{field}");
-        if ids.insert(user.id.as_str(), ()).is_some() {
+        if ids.insert(user.id.as_str(), i).is_some() {
             return Err(bad(at("id"), format!("`{}` appears twice", user.id)));
         }
-        if emails.insert(user.email.as_str(), ()).is_some() {
+        if emails.insert(user.email.as_str(), i).is_some() {
             return Err(bad(
                 at("email"),
                 format!("`{}` belongs to another user", user.email),
@@ -505,11 +505,11 @@ fn load_devices(org: &mut Org, devices: Vec<Device>) -> Result<(), DocumentError
     let mut per_user: HashMap<&str, usize, RandomState> = HashMap::default();
     per_user.reserve(org.users.len());
     per_user.extend(org.users.keys().map(|id| (id.as_str(), 0)));
-    let mut ids: HashMap<&str, (), RandomState> = HashMap::default();
+    let mut ids: HashMap<&str, usize, RandomState> = HashMap::default();
     ids.reserve(devices.len());
     for (i, device) in devices.iter().enumerate() {
         let at = |field: &str| format!("devices[{i}].{field}");
-        if ids.insert(device.id.as_str(), ()).is_some() {
+        if ids.insert(device.id.as_str(), i).is_some() {
             return Err(bad(at("id"), format!("`{}` appears twice", device.id)));
         }
         let Some(count) = per_user.get_mut(device.user_id.as_str()) else {

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ProductPermission;
@@ -287,7 +289,7 @@ pub struct Org {
     pub(crate) invitations: SortedMap<InvitationId, Invitation>,
     pub(crate) devices: SortedMap<DeviceId, Device>,
     /// Email to user, kept in step with `users`.
-    pub(crate) emails: HashMap<Email, UserId>,
+    pub(crate) emails: HashMap<Email, UserId, RandomState>,
 }
 
 impl Org {
@@ -415,7 +417,7 @@ impl Org {
             users: SortedMap::new(),
             invitations: SortedMap::new(),
             devices: SortedMap::new(),
-            emails: HashMap::new(),
+            emails: HashMap::default(),
         };
         org.emails.insert(owner.email.clone(), owner.id.clone());
         org.users.insert(owner.id.clone(), owner);

@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use foldhash::fast::RandomState;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -34,7 +36,7 @@ enum Undo {
 pub(crate) struct Tx<'o> {
     pub(crate) org: &'o mut Org,
     undo: Vec<Undo>,
-    touched: HashSet<(TargetKind, String)>,
+    touched: HashSet<(TargetKind, String), RandomState>,
 }
 
 impl<'o> Tx<'o> {
@@ -42,7 +44,7 @@ impl<'o> Tx<'o> {
         Tx {
             org,
             undo: Vec::new(),
-            touched: HashSet::new(),
+            touched: HashSet::default(),
         }
     }
 
