@@ -572,13 +572,10 @@ impl Row<'_> {
         status.append_child(&badge)?;
         tr.append_child(&status)?;
 
-        let mut roles: Vec<String> = org
-            .roles_held(user)
-            .into_iter()
-            .map(|g| g.role.to_string())
-            .collect();
-        roles.sort();
-        roles.dedup();
+        // Held directly and through groups, each once, in order.
+        let held = org.roles_held(user);
+        let roles: KeySet<&str> = held.iter().map(|g| g.role.as_str()).collect();
+        let roles: Vec<&str> = roles.into_iter().collect();
         tr.append_child(text_el(doc, "td", Some("roles"), &roles.join(", "))?.as_ref())?;
         let groups: Vec<&str> = user.groups.iter().map(|g| g.as_str()).collect();
         tr.append_child(text_el(doc, "td", Some("groups"), &groups.join(", "))?.as_ref())?;
