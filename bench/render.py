@@ -32,7 +32,7 @@ def element_section(e, w):
     w("")
     w("`./scripts/bench-element.sh` (also run by `./scripts/bench.sh`): `<roster-users>` as "
       "`scripts/build-element.sh` builds it (the `wasm` profile, `wasm-bindgen --target web`, "
-      "`wasm-opt -Oz`, the scripts minified by esbuild), the engine inside, without field "
+      "`wasm-opt -Oz --converge`, the scripts minified by esbuild), the engine inside, without field "
       "paths in JSON document errors (the `field-paths` feature, off for the element).")
     w("")
     w("| file | raw | gzip -9 |")
@@ -69,10 +69,9 @@ def element_section(e, w):
     verdict = "pass" if total <= 100_000 else "MISS"
     w(f"Target: at most 100 KB gzipped for the `.wasm` and its JS: {kb(total)} ({verdict}).")
     w("")
-    w("The machine is shared, and the draw's median moved between 45 and 66 ms across reruns "
-      "within one hour (the other steps by a third): compare builds side by side, in one "
-      "sitting. Where the bytes go: `twiggy top` on the `.wasm` before `wasm-opt` (it keeps "
-      "the names).")
+    w("The machine is shared: for one build, every median here moved by up to a third across "
+      "reruns within an hour, so compare builds side by side, in one sitting. Where the bytes "
+      "go: `twiggy top` on the `.wasm` before `wasm-opt` (it keeps the names).")
 
 
 m, s, load, mem = native["machine"], native["scenario"], native["load"], native["memory"]
