@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds <roster-users> into web-component/dist: the loader, the wasm-bindgen glue, the .wasm
-# (size-optimised), TypeScript declarations, package.json (dist/roster is the npm package) and
-# the demo page. The worker serves this folder as static assets.
+# (size-optimised), TypeScript declarations, package.json (dist/roster is the npm package), the
+# demo org as a compact document, and the demo page. The worker serves this folder as static assets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -19,4 +19,8 @@ minify "$out/roster/roster_element.js" "$out/roster/roster_element.min.js"
 mv "$out/roster/roster_element.min.js" "$out/roster/roster_element.js"
 minify web-component/js/roster-users.js "$out/roster/roster-users.js"
 cp web-component/js/roster-users.d.ts web-component/js/package.json "$out/roster/"
+# The demo org, made here rather than in the page: the generator stays out of the `.wasm`.
+cargo build --quiet --release -p roster-cli
+./target/release/roster demo --users 120 --seed 7 |
+  ./target/release/roster export - --format compact > "$out/roster/demo-org.bin"
 cp web-component/js/index.html "$out/index.html"

@@ -195,6 +195,28 @@ describe('<roster-users> against the local API', () => {
     assert.ok(actions.every((a) => a === 'devices'), actions.join(','));
   });
 
+  test('demo mode: the built demo org, changed in the page, with no API call', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => errors.push(String(error)));
+    const calls = [];
+    page.on('request', (req) => {
+      if (new URL(req.url()).pathname.startsWith('/v1/')) calls.push(req.url());
+    });
+    await page.goto(`${w.base}/`);
+    const element = page.locator('roster-users');
+    await element.locator('tbody tr').first().waitFor();
+    assert.equal(await element.locator('tbody tr').count(), 50);
+    assert.match(await element.locator('.pager span').textContent(), /of 120$/);
+    // The demo viewer owns the org: a change is made in the page alone.
+    const before = await element.locator('.seat-label').textContent();
+    await element.locator('[data-action=unassign_seat]').first().click();
+    await element.locator('dialog [data-action=dialog-confirm]').click();
+    await element.locator('.toast').first().waitFor();
+    assert.notEqual(await element.locator('.seat-label').textContent(), before);
+    assert.deepEqual(calls, []);
+  });
+
   test('French, chosen by the locale attribute', async () => {
     const page = await open('usr_owner');
     const element = page.locator('roster-users');

@@ -30,7 +30,7 @@ export type RosterToken = string | (() => string | Promise<string>);
  * `<roster-users api="https://api.example.com" org="acme" locale="fr">`: an org's users table
  * and its actions. Attributes: `api` (the API's origin; empty for the page's own), `org` (the
  * org's key), `locale` (`en` or `fr`, with `Intl` formats; defaults to the page's language),
- * `demo` (a number of users: a generated org in the page, no server).
+ * `demo` (present: a generated org of 120 users in the page, `demo-org.bin`, no server).
  */
 export declare class RosterUsersElement extends HTMLElement {
   /** Write-only: the element uses the token and never shows, logs or stores it. */

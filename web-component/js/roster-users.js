@@ -7,12 +7,20 @@
 //
 // The token is a property (a string or a function, possibly async, returning one), never an
 // attribute, so it never lands in the DOM or the page's HTML, and it is never logged or
-// stored. `demo` shows a generated org with no server. Changes are announced with
+// stored. `demo` shows a generated org of 120 users with no server. Changes are announced with
 // `roster-change` events ({action, target}) and refusals with `roster-error` events
 // ({action, target, status, detail}); both bubble out of the element.
 import init, { RosterUsers } from './roster_element.js';
 
 const ready = init({ module_or_path: new URL('./roster_element_bg.wasm', import.meta.url) });
+// The demo org (a compact document made when the element was built), fetched once if asked.
+let demoOrg = null;
+const loadDemoOrg = () => {
+  demoOrg ??= fetch(new URL('./demo-org.bin', import.meta.url))
+    .then((res) => (res.ok ? res.arrayBuffer() : Promise.reject(new Error(res.statusText))))
+    .then((buffer) => new Uint8Array(buffer));
+  return demoOrg;
+};
 
 export class RosterUsersElement extends HTMLElement {
   static observedAttributes = ['api', 'org', 'demo', 'locale'];
@@ -75,8 +83,11 @@ export class RosterUsersElement extends HTMLElement {
     // One load at a time; a refresh asked for during one waits for it and runs after.
     const run = async () => {
       if (this.hasAttribute('demo')) {
-        this.#impl.setTransport(null, null);
-        this.#impl.loadDemo(Number(this.getAttribute('demo')) || 50, 7);
+        try {
+          this.#impl.loadDemo(await loadDemoOrg());
+        } catch (error) {
+          this.#impl.showError(String(error.message ?? error));
+        }
         return;
       }
       this.#impl.setTransport((...args) => this.#send(...args), () => this.refresh());

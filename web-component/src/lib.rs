@@ -21,7 +21,7 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use roster_engine::text::{GroupKey, RoleKey, UserId};
 use roster_engine::{
-    demo, Actor, Context, Org, SortKey, SortOrder, Status, SystemEntropy, Timestamp, UserQuery,
+    Actor, Context, Org, SortKey, SortOrder, Status, SystemEntropy, Timestamp, UserQuery,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -442,16 +442,20 @@ impl RosterUsers {
         self.render()
     }
 
-    /// Shows a generated demo org of `users` users, with no server at all; changes stay in
-    /// the page.
+    /// Shows a demo org (a compact document, `demo-org.bin` beside the module) with no
+    /// server at all, seen by its first owner; changes stay in the page. (The org is made
+    /// when the element is built: the generator would be 8 KB of every page's `.wasm`.)
     #[wasm_bindgen(js_name = loadDemo)]
-    pub fn load_demo(&self, users: usize, seed: u32) -> Result<(), JsError> {
-        let org = demo::generate(&demo::DemoSpec::small(users, u64::from(seed)));
+    pub fn load_demo(&self, document: &[u8]) -> Result<(), JsError> {
+        let org = Org::from_compact(document).map_err(|e| JsError::new(&e.to_string()))?;
         {
             let mut state = self.shared.state.borrow_mut();
             // The demo viewer is the first owner, who may do everything.
             state.viewer = org.active_owners().next().map(|u| u.id.to_string());
             state.org = Some(org);
+            state.version = None;
+            state.send = None;
+            state.reload = None;
             state.error = None;
         }
         self.render()

@@ -50,6 +50,12 @@ fn basic_document() -> String {
     vector["org"].to_string()
 }
 
+/// A generated demo org of `users` users, as the build writes `demo-org.bin`.
+fn demo_org(users: usize) -> Vec<u8> {
+    let spec = roster_engine::demo::DemoSpec::small(users, 7);
+    roster_engine::demo::generate(&spec).to_compact()
+}
+
 /// An org document in the compact form the element reads.
 fn compact(json: &str) -> Vec<u8> {
     roster_engine::Org::from_json(json).unwrap().to_compact()
@@ -241,7 +247,7 @@ fn filters_by_status_role_group_and_seat() {
 #[wasm_bindgen_test]
 fn pages_of_fifty_with_next_and_previous() {
     let (host, element) = mount();
-    element.load_demo(120, 7).unwrap();
+    element.load_demo(&demo_org(120)).unwrap();
     assert_eq!(texts(&host, "tbody tr").len(), 50);
     let first_page = texts(&host, "tbody .email");
     assert!(find(&host, "[data-action=previous][disabled]").is_some());
@@ -492,7 +498,7 @@ async fn devices_are_listed_and_revoked() {
 fn french_words_numbers_and_dates() {
     let (host, element) = mount();
     element.set_locale("fr-FR").unwrap();
-    element.load_demo(1200, 7).unwrap();
+    element.load_demo(&demo_org(1200)).unwrap();
     assert_eq!(text(&host, "h2"), "Utilisateurs");
     let range = text(&host, ".pager span");
     // French groups thousands with a narrow no-break space.
@@ -536,7 +542,7 @@ fn user_data_is_text_never_markup() {
 #[wasm_bindgen_test]
 fn demo_mode_needs_no_server() {
     let (host, element) = mount();
-    element.load_demo(120, 7).unwrap();
+    element.load_demo(&demo_org(120)).unwrap();
     assert_eq!(texts(&host, "tbody tr").len(), 50, "one page of 50");
     assert!(
         find(&host, "button.invite").is_some(),
