@@ -556,7 +556,8 @@ fn user_query() -> Vec<Value> {
         ),
         query(
             "search",
-            "Only users whose name or email contains this text, ignoring case.",
+            "Only users whose name or email contains this text, ignoring case (of Latin, \
+             Greek, Cyrillic and Armenian letters).",
             json!({"type": "string", "maxLength": limits::SEARCH_CHARS}),
         ),
         query(
