@@ -273,6 +273,10 @@ impl Org {
 /// are the largest single part of what the element would otherwise carry. The API and the
 /// element fold alike, so they list users in the same order.
 pub fn fold_case(text: &str) -> String {
+    // Most names are ASCII, which folds a byte at a time.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.chars().map(small_letter).collect()
 }
 
