@@ -5,7 +5,7 @@
 //! allocation where a `BTreeMap` makes one per node, finds a key by binary search just as
 //! fast, and is a fraction of the code in the element's `.wasm` (a `BTreeMap` instantiates
 //! its node handling for every key and value type). Adding or removing a record moves the
-//! ones after it, which at 10,000 users is a few megabytes: well under a millisecond.
+//! ones after it, which at 10,000 users is a few megabytes: about a millisecond.
 
 use std::borrow::Borrow;
 
