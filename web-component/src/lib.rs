@@ -121,14 +121,7 @@ pub(crate) fn status_named(word: &str) -> Option<Status> {
 
 /// The sort key written `word`: `name`, `email`, `status`, `last_active` or `created`.
 pub(crate) fn sort_key_named(word: &str) -> Option<SortKey> {
-    let keys = [
-        SortKey::Name,
-        SortKey::Email,
-        SortKey::Status,
-        SortKey::LastActive,
-        SortKey::Created,
-    ];
-    keys.into_iter().find(|k| view::sort_name(*k) == word)
+    SortKey::ALL.into_iter().find(|k| k.as_str() == word)
 }
 
 /// Why a change was not made: a sentence and, where known, the fields at fault.

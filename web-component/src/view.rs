@@ -408,7 +408,7 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
                 };
                 th.set_attribute("aria-sort", sort_state)?;
                 let sort = button(&doc, None, title, "sort")?;
-                sort.set_attribute("data-key", sort_name(key))?;
+                sort.set_attribute("data-key", key.as_str())?;
                 th.append_child(&sort)?;
             }
             None => th.set_text_content(Some(title)),
@@ -492,16 +492,6 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
     drop(state);
     focus.restore(shared);
     Ok(())
-}
-
-pub(crate) fn sort_name(key: SortKey) -> &'static str {
-    match key {
-        SortKey::Name => "name",
-        SortKey::Email => "email",
-        SortKey::Status => "status",
-        SortKey::LastActive => "last_active",
-        SortKey::Created => "created",
-    }
 }
 
 /// Dates of one drawing, formatted once per day shown rather than once per row.

@@ -43,13 +43,6 @@ pub fn is_compact(bytes: &[u8]) -> bool {
     bytes.starts_with(MAGIC)
 }
 
-const STATES: [InvitationState; 4] = [
-    InvitationState::Pending,
-    InvitationState::Accepted,
-    InvitationState::Revoked,
-    InvitationState::Expired,
-];
-
 impl OrgDocument {
     /// The document in the compact form.
     pub fn to_compact(&self) -> Vec<u8> {
@@ -86,7 +79,7 @@ impl OrgDocument {
             w.text(u.id.as_str());
             w.text(u.email.as_str());
             w.option(u.name.as_ref(), |w, n| w.text(n.as_str()));
-            w.0.push(Status::ALL.iter().position(|s| *s == u.status).unwrap_or(0) as u8);
+            w.0.push(u.status as u8);
             w.keys(&u.roles);
             w.keys(&u.groups);
             w.bool(u.seat);
@@ -106,7 +99,7 @@ impl OrgDocument {
             w.time(i.created_at);
             w.time(i.expires_at);
             w.uint(u64::from(i.sends));
-            w.0.push(STATES.iter().position(|s| *s == i.state).unwrap_or(0) as u8);
+            w.0.push(i.state as u8);
             w.hash(&i.token_hash);
         });
         w.list(&self.devices, |w, d| {
@@ -505,7 +498,7 @@ fn read_invitation(r: &mut Reader<'_>, _: &'static str) -> Result<Invitation, Ba
         created_at: r.time("created_at")?,
         expires_at: r.time("expires_at")?,
         sends: r.u32("sends")?,
-        state: r.one_of("state", &STATES)?,
+        state: r.one_of("state", &InvitationState::ALL)?,
         token_hash: r.hash("token_hash")?,
     })
 }

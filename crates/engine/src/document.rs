@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{is_builtin_permission, BuiltinRole, ProductPermission};
 use crate::limits;
-use crate::map::SortedMap;
 use crate::model::{
     CustomRole, Device, Group, Invitation, InvitationState, Org, OrgSettings, Status, User,
 };
@@ -190,19 +189,14 @@ impl Org {
         }
         check_header(&doc.org)?;
         let product_permissions = check_permissions(doc.permissions)?;
-        let mut org = Org {
-            id: doc.org.id,
-            name: doc.org.name,
-            seats_purchased: doc.org.seats_purchased,
-            settings: doc.org.settings,
+        let header = doc.org;
+        let mut org = Org::empty(
+            header.id,
+            header.name,
+            header.seats_purchased,
+            header.settings,
             product_permissions,
-            roles: SortedMap::new(),
-            groups: SortedMap::new(),
-            users: SortedMap::new(),
-            invitations: SortedMap::new(),
-            devices: SortedMap::new(),
-            emails: HashMap::default(),
-        };
+        );
         load_roles(&mut org, doc.roles)?;
         load_groups(&mut org, doc.groups)?;
         load_users(&mut org, doc.users, &doc.invitations)?;

@@ -126,6 +126,16 @@ pub enum InvitationState {
     Expired,
 }
 
+impl InvitationState {
+    /// Every state, in declaration order.
+    pub const ALL: [InvitationState; 4] = [
+        InvitationState::Pending,
+        InvitationState::Accepted,
+        InvitationState::Revoked,
+        InvitationState::Expired,
+    ];
+}
+
 /// An invitation to join the org by email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -398,6 +408,29 @@ impl Org {
         u32::try_from(held).unwrap_or(u32::MAX)
     }
 
+    /// An org with its own fields and no records yet.
+    pub(crate) fn empty(
+        id: OrgId,
+        name: Name,
+        seats_purchased: u32,
+        settings: OrgSettings,
+        product_permissions: Vec<ProductPermission>,
+    ) -> Org {
+        Org {
+            id,
+            name,
+            seats_purchased,
+            settings,
+            product_permissions,
+            roles: SortedMap::new(),
+            groups: SortedMap::new(),
+            users: SortedMap::new(),
+            invitations: SortedMap::new(),
+            devices: SortedMap::new(),
+            emails: HashMap::default(),
+        }
+    }
+
     /// An empty org whose only member is `owner`, active, with the `owner` role and a seat
     /// if any were purchased. The starting point for a new org and for tests.
     pub fn new_with_owner(id: OrgId, name: Name, seats_purchased: u32, owner: User) -> Org {
@@ -406,19 +439,14 @@ impl Org {
         owner.roles.insert(RoleKey::trusted("owner"));
         owner.groups.clear();
         owner.seat = seats_purchased > 0;
-        let mut org = Org {
+        let seats_purchased = seats_purchased.min(crate::limits::SEATS_PURCHASED);
+        let mut org = Org::empty(
             id,
             name,
-            seats_purchased: seats_purchased.min(crate::limits::SEATS_PURCHASED),
-            settings: OrgSettings::default(),
-            product_permissions: Vec::new(),
-            roles: SortedMap::new(),
-            groups: SortedMap::new(),
-            users: SortedMap::new(),
-            invitations: SortedMap::new(),
-            devices: SortedMap::new(),
-            emails: HashMap::default(),
-        };
+            seats_purchased,
+            OrgSettings::default(),
+            Vec::new(),
+        );
         org.emails.insert(owner.email.clone(), owner.id.clone());
         org.users.insert(owner.id.clone(), owner);
         org

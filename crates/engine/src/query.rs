@@ -33,6 +33,28 @@ pub enum SortKey {
     Created,
 }
 
+impl SortKey {
+    /// Every sort key, in declaration order.
+    pub const ALL: [SortKey; 5] = [
+        SortKey::Name,
+        SortKey::Email,
+        SortKey::Status,
+        SortKey::LastActive,
+        SortKey::Created,
+    ];
+
+    /// The key as written in queries and the API (`last_active`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Email => "email",
+            SortKey::Status => "status",
+            SortKey::LastActive => "last_active",
+            SortKey::Created => "created",
+        }
+    }
+}
+
 /// Ascending or descending.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -307,23 +329,12 @@ fn small_letter(c: char) -> char {
     char::from_u32(small).unwrap_or(c)
 }
 
-const SORT_KEYS: [SortKey; 5] = [
-    SortKey::Name,
-    SortKey::Email,
-    SortKey::Status,
-    SortKey::LastActive,
-    SortKey::Created,
-];
-
 /// A cursor as text before base64url: the sort key's and the order's places, `n` or `t` for
 /// the kind of sort value, the user's id, `:` and the value. An id never holds `:`, so the
 /// value after it may hold anything. (Written by hand rather than as JSON: the element
 /// pages too, and a JSON parser would be a fifth of its `.wasm`.)
 fn encode_cursor(cursor: &Cursor) -> String {
-    let sort = SORT_KEYS
-        .iter()
-        .position(|k| *k == cursor.sort)
-        .unwrap_or(0);
+    let sort = cursor.sort as usize;
     let order = match cursor.order {
         SortOrder::Asc => 0,
         SortOrder::Desc => 1,
@@ -351,7 +362,7 @@ fn decode_cursor(text: &str) -> Result<Cursor, QueryError> {
         return Err(invalid());
     }
     let place = |b: u8| usize::from(b.wrapping_sub(b'0'));
-    let sort = *SORT_KEYS.get(place(head[0])).ok_or_else(invalid)?;
+    let sort = *SortKey::ALL.get(place(head[0])).ok_or_else(invalid)?;
     let order = match head[1] {
         b'0' => SortOrder::Asc,
         b'1' => SortOrder::Desc,
