@@ -7,9 +7,16 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 out=web-component/dist
 mkdir -p "$out/roster"
-cargo build --quiet -p roster-element --target wasm32-unknown-unknown --profile wasm
+# The pinned nightly rebuilds the standard library for size (optimize_for_size) with panics
+# that trap at once (no messages, no locations, no formatting behind them), and with `{:?}`
+# formatting compiled out: the element shows no Debug output. Its own target directory keeps
+# the stable builds' caches. This takes the `.wasm` from 117 to 105 KB gzipped.
+RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
+  cargo "+$ROSTER_NIGHTLY" build --quiet -p roster-element --target wasm32-unknown-unknown \
+  --profile wasm --target-dir target/element \
+  -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
 wasm-bindgen --target web --out-dir "$out/roster" \
-  target/wasm32-unknown-unknown/wasm/roster_element.wasm
+  target/element/wasm32-unknown-unknown/wasm/roster_element.wasm
 wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals "$out/roster/roster_element_bg.wasm" -o "$out/roster/roster_element_bg.wasm"
 # The folder is also the npm package: the loader, its types and package.json. Both scripts

@@ -5,3 +5,5 @@ export CLOUDFLARE_CF_FETCH_ENABLED=false
 export NO_UPDATE_NOTIFIER=1
 export CHROMEDRIVER=/usr/bin/chromedriver
 export CARGO_TERM_COLOR=never
+# The nightly that builds the element's shipped `.wasm` (see scripts/build-element.sh).
+export ROSTER_NIGHTLY=nightly-2026-05-19

@@ -12,6 +12,17 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The element's shipped `.wasm` is built by a pinned nightly that compiles the standard library
+# itself (`-Z build-std`), for size: panics become a bare trap, without their messages and the
+# formatting they pull in. It needs only the toolchain's source, not a Wasm target of its own.
+# The pin lives in scripts/env.sh (ROSTER_NIGHTLY); tests and every other build use stable.
+source scripts/env.sh
+if ! rustup run "$ROSTER_NIGHTLY" rustc --print sysroot >/dev/null 2>&1 ||
+  [ ! -d "$(rustup run "$ROSTER_NIGHTLY" rustc --print sysroot)/lib/rustlib/src/rust/library" ]; then
+  log "installing the $ROSTER_NIGHTLY toolchain with its source, for the element's size build"
+  rustup toolchain install "$ROSTER_NIGHTLY" --profile minimal --component rust-src
+fi
+
 # wasm-bindgen-cli must be exactly the version of the wasm-bindgen crate in Cargo.lock, or the
 # generated glue and the test runner refuse the module. It is cached in ~/.cargo/bin.
 if [ ! -f Cargo.lock ]; then
