@@ -346,7 +346,6 @@ pub fn generate(spec: &DemoSpec) -> Org {
         } else {
             user.last_active_at = None;
         }
-        org.emails.insert(user.email.clone(), user.id.clone());
         org.users.insert(user.id.clone(), user);
     }
 

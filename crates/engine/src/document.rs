@@ -4,9 +4,6 @@
 //! [`Org`], and refuses a bad document with the path of the first bad field, such as
 //! `users[12].email`.
 
-use std::collections::HashMap;
-
-use foldhash::fast::RandomState;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -16,7 +13,7 @@ use crate::limits;
 use crate::model::{
     CustomRole, Device, Group, Invitation, InvitationState, Org, OrgSettings, Status, User,
 };
-use crate::set::KeySet;
+use crate::set::{count_in_sorted, first_repeat, heap_sort_by, KeySet};
 use crate::text::{GroupKey, Name, OrgId};
 use crate::token::TokenHash;
 
@@ -357,12 +354,10 @@ fn load_users(
     if users.len() > limits::USERS_PER_ORG {
         return Err(bad("users", format!("more than {}", limits::USERS_PER_ORG)));
     }
-    let mut pending_for: HashMap<&str, usize, RandomState> = HashMap::default();
+    let mut pending_for: Vec<&str> = Vec::new();
     for (i, invitation) in invitations.iter().enumerate() {
         match invitation.state {
-            InvitationState::Pending => {
-                *pending_for.entry(invitation.user_id.as_str()).or_default() += 1;
-            }
+            InvitationState::Pending => pending_for.push(invitation.user_id.as_str()),
             InvitationState::Expired => {
                 let message = "`expired` is derived from `expires_at`; store `pending`";
                 return Err(bad(format!("invitations[{i}].state"), message));
@@ -370,19 +365,18 @@ fn load_users(
             InvitationState::Accepted | InvitationState::Revoked => {}
         }
     }
-    // One map type for every such check (`&str` to a count or a place): each type of hash
-    // map is kilobytes of the element's `.wasm`.
-    let mut ids: HashMap<&str, usize, RandomState> = HashMap::default();
-    let mut emails: HashMap<&str, usize, RandomState> = HashMap::default();
-    ids.reserve(users.len());
-    emails.reserve(users.len());
+    heap_sort_by(&mut pending_for, |a, b| a < b);
+    // The first repeated id and email, reported when the loop below reaches them so that the
+    // first fault in the document is the one named.
+    let repeated_id = first_repeat(users.iter().map(|u| u.id.as_str()));
+    let repeated_email = first_repeat(users.iter().map(|u| u.email.as_str()));
     let mut held = 0u32;
     for (i, user) in users.iter().enumerate() {
         let at = |field: &str| format!("users[{i}].{field}");
-        if ids.insert(user.id.as_str(), i).is_some() {
+        if repeated_id == Some(i) {
             return Err(bad(at("id"), format!("`{}` appears twice", user.id)));
         }
-        if emails.insert(user.email.as_str(), i).is_some() {
+        if repeated_email == Some(i) {
             return Err(bad(
                 at("email"),
                 format!("`{}` belongs to another user", user.email),
@@ -416,7 +410,7 @@ fn load_users(
                 ));
             }
         }
-        let pending = pending_for.get(user.id.as_str()).copied().unwrap_or(0);
+        let pending = count_in_sorted(&pending_for, user.id.as_str());
         if user.status == Status::Invited && pending != 1 {
             return Err(bad(
                 at("status"),
@@ -427,12 +421,7 @@ fn load_users(
             ));
         }
     }
-    drop((ids, emails, pending_for));
-
-    // Built in one go from an id-sorted list, a B-tree is laid out without rebalancing.
-    org.emails.reserve(users.len());
-    org.emails
-        .extend(users.iter().map(|u| (u.email.clone(), u.id.clone())));
+    drop(pending_for);
     org.users = users.into_iter().map(|u| (u.id.clone(), u)).collect();
     if org.active_owners().next().is_none() {
         return Err(bad("users", "no active user holds the `owner` role"));
@@ -494,30 +483,27 @@ fn load_invitations(org: &mut Org, invitations: Vec<Invitation>) -> Result<(), D
 }
 
 fn load_devices(org: &mut Org, devices: Vec<Device>) -> Result<(), DocumentError> {
-    // Devices per user, counted from zero for every user there is: one hash lookup per
-    // device both finds its user and counts it.
-    let mut per_user: HashMap<&str, usize, RandomState> = HashMap::default();
-    per_user.reserve(org.users.len());
-    per_user.extend(org.users.keys().map(|id| (id.as_str(), 0)));
-    let mut ids: HashMap<&str, usize, RandomState> = HashMap::default();
-    ids.reserve(devices.len());
+    // Devices per user, counted in a slot per user: the user's place among the org's users,
+    // whose binary search also tells that the user exists.
+    let mut per_user: Vec<usize> = vec![0; org.users.len()];
+    let repeated_id = first_repeat(devices.iter().map(|d| d.id.as_str()));
     for (i, device) in devices.iter().enumerate() {
         let at = |field: &str| format!("devices[{i}].{field}");
-        if ids.insert(device.id.as_str(), i).is_some() {
+        if repeated_id == Some(i) {
             return Err(bad(at("id"), format!("`{}` appears twice", device.id)));
         }
-        let Some(count) = per_user.get_mut(device.user_id.as_str()) else {
+        let Some(place) = org.users.place_of(device.user_id.as_str()) else {
             return Err(bad(at("user_id"), format!("no user `{}`", device.user_id)));
         };
-        *count += 1;
-        if *count > limits::DEVICES_PER_USER {
+        per_user[place] += 1;
+        if per_user[place] > limits::DEVICES_PER_USER {
             return Err(bad(at("user_id"), "too many devices for one user"));
         }
         if device.last_seen_at < device.first_seen_at {
             return Err(bad(at("last_seen_at"), "before `first_seen_at`"));
         }
     }
-    drop((ids, per_user));
+    drop(per_user);
     org.devices = devices.into_iter().map(|d| (d.id.clone(), d)).collect();
     Ok(())
 }

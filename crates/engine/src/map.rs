@@ -35,6 +35,15 @@ impl<K: Ord, V> SortedMap<K, V> {
         self.0.binary_search_by(|(k, _)| k.borrow().cmp(key))
     }
 
+    /// Where `key` is in key order (0 for the first), if it is held.
+    pub(crate) fn place_of<Q>(&self, key: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        self.find(key).ok()
+    }
+
     /// The value under `key`.
     pub fn get<Q>(&self, key: &Q) -> Option<&V>
     where

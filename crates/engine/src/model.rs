@@ -4,10 +4,6 @@
 //! change goes through a command ([`crate::command`]) or a checked import
 //! ([`crate::document`]), which is how the invariants listed on [`Org`] stay true.
 
-use std::collections::HashMap;
-
-use foldhash::fast::RandomState;
-
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ProductPermission;
@@ -298,8 +294,6 @@ pub struct Org {
     pub(crate) users: SortedMap<UserId, User>,
     pub(crate) invitations: SortedMap<InvitationId, Invitation>,
     pub(crate) devices: SortedMap<DeviceId, Device>,
-    /// Email to user, kept in step with `users`.
-    pub(crate) emails: HashMap<Email, UserId, RandomState>,
 }
 
 impl Org {
@@ -328,10 +322,12 @@ impl Org {
         self.users.get(id)
     }
 
-    /// A user by email (normalised before the lookup).
+    /// A user by email (normalised before the lookup). A scan, not an index: it is asked once
+    /// per invited person, costs microseconds at 10,000 users, and an index would be built
+    /// (and its emails copied) every time an org is loaded, which is far more often.
     pub fn user_by_email(&self, email: &str) -> Option<&User> {
         let email = Email::new(email).ok()?;
-        self.emails.get(&email).and_then(|id| self.users.get(id))
+        self.users.values().find(|u| u.email == email)
     }
 
     /// Every user, in id order.
@@ -427,7 +423,6 @@ impl Org {
             users: SortedMap::new(),
             invitations: SortedMap::new(),
             devices: SortedMap::new(),
-            emails: HashMap::default(),
         }
     }
 
@@ -447,7 +442,6 @@ impl Org {
             OrgSettings::default(),
             Vec::new(),
         );
-        org.emails.insert(owner.email.clone(), owner.id.clone());
         org.users.insert(owner.id.clone(), owner);
         org
     }

@@ -125,6 +125,27 @@ pub(crate) fn heap_sort_by<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
     }
 }
 
+/// The first place (in list order) whose key is also at an earlier place, if any: how a
+/// document's duplicate ids and emails are found. Sorting the keys with their places takes
+/// O(n log n) whatever the keys are, where a hash set's worst case is quadratic, and no
+/// hash map's code goes into the element's `.wasm`.
+pub(crate) fn first_repeat<'a>(keys: impl Iterator<Item = &'a str>) -> Option<usize> {
+    let mut placed: Vec<(&str, usize)> = keys.enumerate().map(|(at, key)| (key, at)).collect();
+    heap_sort_by(&mut placed, |a, b| a < b);
+    // Equal keys are now together, each run in list order: all but a run's first are repeats.
+    placed
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| w[1].1)
+        .min()
+}
+
+/// How many of `keys` (sorted) equal `key`.
+pub(crate) fn count_in_sorted(keys: &[&str], key: &str) -> usize {
+    let start = keys.partition_point(|k| *k < key);
+    keys[start..].partition_point(|k| *k == key)
+}
+
 impl<K: Ord> FromIterator<K> for KeySet<K> {
     fn from_iter<I: IntoIterator<Item = K>>(iter: I) -> KeySet<K> {
         KeySet::normalise(iter.into_iter().collect())
@@ -185,6 +206,21 @@ mod tests {
         assert_eq!(json, r#"["b","c","z"]"#);
         let back: KeySet<String> = serde_json::from_str(r#"["z","b","z","c"]"#).unwrap_or_default();
         assert_eq!(back, set);
+    }
+
+    #[test]
+    fn first_repeat_names_the_earliest_place_seen_before() {
+        assert_eq!(first_repeat(["a", "b", "c"].into_iter()), None);
+        assert_eq!(first_repeat(std::iter::empty()), None);
+        assert_eq!(first_repeat(["b", "a", "c", "a", "b"].into_iter()), Some(3));
+        assert_eq!(first_repeat(["z", "z", "z"].into_iter()), Some(1));
+        assert_eq!(first_repeat(["c", "b", "a", "b"].into_iter()), Some(3));
+        let sorted = ["a", "b", "b", "b", "d"];
+        let counts: Vec<usize> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|k| count_in_sorted(&sorted, k))
+            .collect();
+        assert_eq!(counts, [1, 3, 0, 1, 0]);
     }
 
     #[test]

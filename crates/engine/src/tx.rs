@@ -1,10 +1,6 @@
 //! A change in progress: remembers each record before its first change, so a refused command
 //! can be undone exactly and a successful one can report what it changed as events.
 
-use std::collections::HashSet;
-
-use foldhash::fast::RandomState;
-
 use serde::Serialize;
 use serde_json::Value;
 
@@ -12,6 +8,7 @@ use crate::command::{Actor, Event, TargetKind};
 use crate::error::CommandError;
 use crate::map::SortedMap;
 use crate::model::{CustomRole, Device, Group, Invitation, Org, OrgSettings, User};
+use crate::set::KeySet;
 use crate::text::{DeviceId, GroupKey, InvitationId, Name, RoleKey, UserId};
 use crate::time::Timestamp;
 
@@ -36,7 +33,7 @@ enum Undo {
 pub(crate) struct Tx<'o> {
     pub(crate) org: &'o mut Org,
     undo: Vec<Undo>,
-    touched: HashSet<(TargetKind, String), RandomState>,
+    touched: KeySet<(TargetKind, String)>,
 }
 
 impl<'o> Tx<'o> {
@@ -44,7 +41,7 @@ impl<'o> Tx<'o> {
         Tx {
             org,
             undo: Vec::new(),
-            touched: HashSet::default(),
+            touched: KeySet::new(),
         }
     }
 
@@ -85,7 +82,6 @@ impl<'o> Tx<'o> {
                 self.org.users.get(&user.id).cloned(),
             ));
         }
-        self.org.emails.insert(user.email.clone(), user.id.clone());
         self.org.users.insert(user.id.clone(), user);
     }
 
@@ -94,9 +90,7 @@ impl<'o> Tx<'o> {
             self.undo
                 .push(Undo::User(id.clone(), self.org.users.get(id).cloned()));
         }
-        if let Some(user) = self.org.users.remove(id) {
-            self.org.emails.remove(&user.email);
-        }
+        self.org.users.remove(id);
     }
 
     pub(crate) fn invitation_mut(&mut self, id: &str) -> Result<&mut Invitation, CommandError> {
@@ -228,13 +222,7 @@ impl<'o> Tx<'o> {
         for undo in self.undo.into_iter().rev() {
             match undo {
                 Undo::User(id, old) => {
-                    if let Some(current) = org.users.remove(&id) {
-                        org.emails.remove(&current.email);
-                    }
-                    if let Some(old) = old {
-                        org.emails.insert(old.email.clone(), id.clone());
-                        org.users.insert(id, old);
-                    }
+                    restore(&mut org.users, id, old);
                 }
                 Undo::Invitation(id, old) => restore(&mut org.invitations, id, old),
                 Undo::Role(key, old) => restore(&mut org.roles, key, old),
