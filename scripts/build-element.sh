@@ -11,7 +11,7 @@ mkdir -p "$out/roster"
 # that trap at once (no messages, no locations, no formatting behind them), and with `{:?}`
 # formatting compiled out: the element shows no Debug output. Its own target directory keeps
 # the stable builds' caches. This takes the `.wasm` from 117 to 105 KB gzipped.
-RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
+RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Ctarget-cpu=mvp -Ctarget-feature=+bulk-memory,+sign-ext,+nontrapping-fptoint,+mutable-globals" \
   cargo "+$ROSTER_NIGHTLY" build --quiet -p roster-element --target wasm32-unknown-unknown \
   --profile wasm --target-dir target/element \
   -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size

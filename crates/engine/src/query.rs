@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::limits;
 use crate::model::{Org, Status, User};
-use crate::set::{heap_sort_by, KeySet};
+use crate::set::{least_sorted_by, KeySet};
 use crate::text::{GroupKey, RoleKey};
 use crate::token::{base64url_decode, base64url_encode};
 
@@ -247,13 +247,9 @@ impl Org {
                 }
             });
         }
-        // Only the page needs a full sort: select it first, then order it.
-        if rows.len() > limit {
-            rows.select_nth_unstable_by(limit, compare);
-            rows.truncate(limit + 1);
-        }
-        // At most a page and one: the engine's small sort does (ids make the order total).
-        heap_sort_by(&mut rows, |a, b| compare(a, b) == Ordering::Less);
+        // Only the page (and one more, to tell whether there is a next) is put in order; ids
+        // make the order total.
+        least_sorted_by(&mut rows, limit + 1, |a, b| compare(a, b) == Ordering::Less);
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next_cursor = match rows.last() {

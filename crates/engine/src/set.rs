@@ -100,8 +100,40 @@ pub(crate) fn heap_sort_by<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
     if items.windows(2).all(|w| !less(&w[1], &w[0])) {
         return;
     }
-    // Moves `items[at]` down the max-heap held in `items[..end]`.
-    let sift_down = |items: &mut [T], mut at: usize, end: usize| loop {
+    let len = items.len();
+    for at in (0..len / 2).rev() {
+        sift_down(items, at, len, &less);
+    }
+    for end in (1..len).rev() {
+        items.swap(0, end);
+        sift_down(items, 0, end, &less);
+    }
+}
+
+/// Keeps only the `keep` least of `items` by `less`, in order: a page of a sorted list
+/// without sorting the rest, in O(n + keep log n).
+pub(crate) fn least_sorted_by<T>(items: &mut Vec<T>, keep: usize, less: impl Fn(&T, &T) -> bool) {
+    let len = items.len();
+    if len <= keep {
+        return heap_sort_by(items, less);
+    }
+    // A heap with the least item on top; each pop moves it behind the heap, so the least
+    // items gather at the end, the very least last.
+    let more = |a: &T, b: &T| less(b, a);
+    for at in (0..len / 2).rev() {
+        sift_down(items, at, len, &more);
+    }
+    for end in (len - keep..len).rev() {
+        items.swap(0, end);
+        sift_down(items, 0, end, &more);
+    }
+    items.drain(..len - keep);
+    items.reverse();
+}
+
+/// Moves `items[at]` down the heap held in `items[..end]`, whose top is the greatest by `less`.
+fn sift_down<T>(items: &mut [T], mut at: usize, end: usize, less: &impl Fn(&T, &T) -> bool) {
+    loop {
         let mut child = 2 * at + 1;
         if child >= end {
             break;
@@ -114,14 +146,6 @@ pub(crate) fn heap_sort_by<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
         }
         items.swap(at, child);
         at = child;
-    };
-    let len = items.len();
-    for at in (0..len / 2).rev() {
-        sift_down(items, at, len);
-    }
-    for end in (1..len).rev() {
-        items.swap(0, end);
-        sift_down(items, 0, end);
     }
 }
 
@@ -224,7 +248,7 @@ mod tests {
     }
 
     #[test]
-    fn heap_sort_sorts_like_the_standard_sort() {
+    fn heap_sorts_sort_like_the_standard_sort() {
         let mut state = 7u64;
         for len in [0, 1, 2, 3, 10, 100, 1000] {
             let mut items: Vec<u64> = (0..len)
@@ -235,6 +259,11 @@ mod tests {
                 .collect();
             let mut want = items.clone();
             want.sort_unstable();
+            for keep in [0, 1, 5, len / 2, len, len + 1] {
+                let mut least = items.clone();
+                least_sorted_by(&mut least, keep, |a, b| a < b);
+                assert_eq!(least, want[..keep.min(len)], "{keep} of {len} items");
+            }
             heap_sort_by(&mut items, |a, b| a < b);
             assert_eq!(items, want, "{len} items");
         }
