@@ -13,7 +13,9 @@ use web_sys::HtmlTextAreaElement;
 use web_sys::{Document, Element, HtmlDialogElement, HtmlElement, HtmlInputElement};
 
 use crate::actions::Action;
-use crate::view::{button, display_name, document, el, role_keys, selector_of, text_el};
+use crate::view::{
+    append, attr, button, display_name, document, el, role_keys, selector_of, text_el,
+};
 use crate::{Refusal, Shared};
 
 /// What the open dialog is for.
@@ -42,39 +44,33 @@ pub(crate) fn run(shared: &Shared, action: Action) {
 }
 
 /// Builds a dialog with a title and returns it with the box its content goes in.
-fn frame(doc: &Document, id: &str, title: &str) -> Result<(HtmlDialogElement, Element), JsValue> {
-    let dialog: HtmlDialogElement = el(doc, "dialog", None)?.dyn_into()?;
-    dialog.set_attribute("part", "dialog")?;
-    dialog.set_attribute("aria-labelledby", &format!("{id}-title"))?;
-    let heading = text_el(doc, "h3", None, title)?;
+fn frame(doc: &Document, id: &str, title: &str) -> (HtmlDialogElement, Element) {
+    let dialog: HtmlDialogElement = el(doc, "dialog", None).unchecked_into();
+    attr(&dialog, "part", "dialog");
+    attr(&dialog, "aria-labelledby", &format!("{id}-title"));
+    let heading = text_el(doc, "h3", None, title);
     heading.set_id(&format!("{id}-title"));
-    dialog.append_child(&heading)?;
-    let content = el(doc, "div", Some("fields"))?;
-    dialog.append_child(&content)?;
-    Ok((dialog, content))
+    append(&dialog, &heading);
+    let content = el(doc, "div", Some("fields"));
+    append(&dialog, &content);
+    (dialog, content)
 }
 
 /// The row of buttons at the foot of a dialog.
-fn buttons(
-    doc: &Document,
-    dialog: &Element,
-    confirm: Option<(&str, bool)>,
-    cancel: &str,
-) -> Result<(), JsValue> {
-    let row = el(doc, "div", Some("buttons"))?;
-    row.append_child(button(doc, None, cancel, "dialog-cancel")?.as_ref())?;
+fn buttons(doc: &Document, dialog: &Element, confirm: Option<(&str, bool)>, cancel: &str) {
+    let row = el(doc, "div", Some("buttons"));
+    append(&row, button(doc, None, cancel, "dialog-cancel").as_ref());
     if let Some((label, danger)) = confirm {
         let class = if danger {
             "primary danger-fill"
         } else {
             "primary"
         };
-        let confirm = button(doc, Some(class), label, "dialog-confirm")?;
-        confirm.set_attribute("part", "dialog-confirm")?;
-        row.append_child(&confirm)?;
+        let confirm = button(doc, Some(class), label, "dialog-confirm");
+        attr(&confirm, "part", "dialog-confirm");
+        append(&row, &confirm);
     }
-    dialog.append_child(&row)?;
-    Ok(())
+    append(dialog, &row);
 }
 
 fn show(shared: &Shared, kind: Kind, dialog: HtmlDialogElement, opener: &Element) {
@@ -101,11 +97,11 @@ pub(crate) fn open_confirm(shared: &Shared, action: Action, who: &str, opener: &
         let state = shared.state.borrow();
         let locale = &state.locale;
         let label = locale.action(action.name());
-        let (dialog, content) = frame(&doc, "roster-confirm", label)?;
-        dialog.set_attribute("role", "alertdialog")?;
-        let question = text_el(&doc, "p", None, &locale.confirm(action.name(), who))?;
-        content.append_child(&question)?;
-        buttons(&doc, &dialog, Some((label, true)), locale.words.cancel)?;
+        let (dialog, content) = frame(&doc, "roster-confirm", label);
+        attr(&dialog, "role", "alertdialog");
+        let question = text_el(&doc, "p", None, &locale.confirm(action.name(), who));
+        append(&content, &question);
+        buttons(&doc, &dialog, Some((label, true)), locale.words.cancel);
         Ok(dialog)
     };
     if let Ok(dialog) = build() {
@@ -121,34 +117,34 @@ fn checkbox(
     value: &str,
     text: &str,
     checked: bool,
-) -> Result<HtmlInputElement, JsValue> {
-    let label = el(doc, "label", None)?;
-    let input: HtmlInputElement = el(doc, "input", None)?.dyn_into()?;
+) -> HtmlInputElement {
+    let label = el(doc, "label", None);
+    let input: HtmlInputElement = el(doc, "input", None).unchecked_into();
     input.set_type("checkbox");
     input.set_name(name);
     input.set_value(value);
     input.set_checked(checked);
-    label.append_child(&input)?;
-    label.append_child(&doc.create_text_node(text))?;
-    fieldset.append_child(&label)?;
-    Ok(input)
+    append(&label, &input);
+    append(&label, &doc.create_text_node(text));
+    append(fieldset, &label);
+    input
 }
 
-fn fieldset(doc: &Document, legend: &str, field: &str) -> Result<Element, JsValue> {
-    let fieldset = el(doc, "fieldset", None)?;
-    fieldset.set_attribute("data-field", field)?;
-    fieldset.append_child(text_el(doc, "legend", None, legend)?.as_ref())?;
-    Ok(fieldset)
+fn fieldset(doc: &Document, legend: &str, field: &str) -> Element {
+    let fieldset = el(doc, "fieldset", None);
+    attr(&fieldset, "data-field", field);
+    append(&fieldset, text_el(doc, "legend", None, legend).as_ref());
+    fieldset
 }
 
 /// The place a field's error is written, tied to its control for screen readers.
-fn error_spot(doc: &Document, parent: &Element, field: &str) -> Result<Element, JsValue> {
-    let spot = el(doc, "p", Some("field-error"))?;
+fn error_spot(doc: &Document, parent: &Element, field: &str) -> Element {
+    let spot = el(doc, "p", Some("field-error"));
     spot.set_id(&format!("roster-error-{field}"));
-    spot.set_attribute("data-error-for", field)?;
-    spot.set_attribute("aria-live", "polite")?;
-    parent.append_child(&spot)?;
-    Ok(spot)
+    attr(&spot, "data-error-for", field);
+    attr(&spot, "aria-live", "polite");
+    append(parent, &spot);
+    spot
 }
 
 /// The invite dialog: emails, roles and groups.
@@ -160,37 +156,41 @@ pub(crate) fn open_invite(shared: &Shared, opener: &Element) {
             return Err(JsValue::NULL);
         };
         let w = state.locale.words;
-        let (dialog, content) = frame(&doc, "roster-invite", w.invite_title)?;
-        error_spot(&doc, &content, "form")?;
-        let label = el(&doc, "label", None)?;
-        label.append_child(&doc.create_text_node(w.emails_label))?;
-        let emails: HtmlTextAreaElement = el(&doc, "textarea", None)?.dyn_into()?;
+        let (dialog, content) = frame(&doc, "roster-invite", w.invite_title);
+        error_spot(&doc, &content, "form");
+        let label = el(&doc, "label", None);
+        append(&label, &doc.create_text_node(w.emails_label));
+        let emails: HtmlTextAreaElement = el(&doc, "textarea", None).unchecked_into();
         emails.set_name("emails");
-        emails.set_attribute("aria-describedby", "roster-invite-hint roster-error-emails")?;
-        emails.set_attribute("autocomplete", "off")?;
-        label.append_child(&emails)?;
-        content.append_child(&label)?;
-        let hint = text_el(&doc, "span", Some("hint"), w.emails_hint)?;
+        attr(
+            &emails,
+            "aria-describedby",
+            "roster-invite-hint roster-error-emails",
+        );
+        attr(&emails, "autocomplete", "off");
+        append(&label, &emails);
+        append(&content, &label);
+        let hint = text_el(&doc, "span", Some("hint"), w.emails_hint);
         hint.set_id("roster-invite-hint");
-        content.append_child(&hint)?;
-        error_spot(&doc, &content, "emails")?;
+        append(&content, &hint);
+        error_spot(&doc, &content, "emails");
 
-        let roles = fieldset(&doc, w.roles_label, "roles")?;
+        let roles = fieldset(&doc, w.roles_label, "roles");
         for (key, name) in role_keys(org) {
-            checkbox(&doc, &roles, "roles", &key, &name, key == "member")?;
+            checkbox(&doc, &roles, "roles", &key, &name, key == "member");
         }
-        content.append_child(&roles)?;
-        error_spot(&doc, &content, "roles")?;
+        append(&content, &roles);
+        error_spot(&doc, &content, "roles");
         if org.groups().len() > 0 {
-            let groups = fieldset(&doc, w.groups_label, "groups")?;
+            let groups = fieldset(&doc, w.groups_label, "groups");
             for group in org.groups() {
                 let (key, name) = (group.key.as_str(), group.name.as_str());
-                checkbox(&doc, &groups, "groups", key, name, false)?;
+                checkbox(&doc, &groups, "groups", key, name, false);
             }
-            content.append_child(&groups)?;
-            error_spot(&doc, &content, "groups")?;
+            append(&content, &groups);
+            error_spot(&doc, &content, "groups");
         }
-        buttons(&doc, &dialog, Some((w.send_invitations, false)), w.cancel)?;
+        buttons(&doc, &dialog, Some((w.send_invitations, false)), w.cancel);
         Ok(dialog)
     };
     if let Ok(dialog) = build() {
@@ -207,8 +207,8 @@ pub(crate) fn open_roles(shared: &Shared, user_id: &str, opener: &Element) {
         let user = org.user(user_id).ok_or(JsValue::NULL)?;
         let w = state.locale.words;
         let title = format!("{}: {}", w.roles_label, display_name(user));
-        let (dialog, content) = frame(&doc, "roster-roles", &title)?;
-        let roles = fieldset(&doc, w.roles_label, "roles")?;
+        let (dialog, content) = frame(&doc, "roster-roles", &title);
+        let roles = fieldset(&doc, w.roles_label, "roles");
         let held = org.roles_held(user);
         for (key, name) in role_keys(org) {
             let direct = user.roles.contains(key.as_str());
@@ -223,11 +223,11 @@ pub(crate) fn open_roles(shared: &Shared, user_id: &str, opener: &Element) {
                 true => name,
                 false => format!("{name} ({})", via.join(", ")),
             };
-            checkbox(&doc, &roles, "roles", &key, &text, direct)?;
+            checkbox(&doc, &roles, "roles", &key, &text, direct);
         }
-        content.append_child(&roles)?;
-        error_spot(&doc, &content, "roles")?;
-        buttons(&doc, &dialog, Some((w.save, false)), w.cancel)?;
+        append(&content, &roles);
+        error_spot(&doc, &content, "roles");
+        buttons(&doc, &dialog, Some((w.save, false)), w.cancel);
         Ok(dialog)
     };
     if let Ok(dialog) = build() {
@@ -247,14 +247,17 @@ pub(crate) fn open_devices(shared: &Shared, user_id: &str, opener: &Element) {
         let viewer = state.viewer.as_deref().unwrap_or("");
         let may_revoke = viewer == user_id || org.is_allowed(viewer, "devices:revoke");
         let title = format!("{}: {}", w.devices_title, display_name(user));
-        let (dialog, content) = frame(&doc, "roster-devices", &title)?;
-        let list = el(&doc, "ul", None)?;
+        let (dialog, content) = frame(&doc, "roster-devices", &title);
+        let list = el(&doc, "ul", None);
         let mut any = false;
         for device in org.devices_of(user_id) {
             any = true;
-            let item = el(&doc, "li", None)?;
-            let about = el(&doc, "div", None)?;
-            about.append_child(text_el(&doc, "strong", None, device.name.as_str())?.as_ref())?;
+            let item = el(&doc, "li", None);
+            let about = el(&doc, "div", None);
+            append(
+                &about,
+                text_el(&doc, "strong", None, device.name.as_str()).as_ref(),
+            );
             let seen = format!(
                 "{} · {} · {} {}",
                 device.platform.as_str(),
@@ -262,26 +265,32 @@ pub(crate) fn open_devices(shared: &Shared, user_id: &str, opener: &Element) {
                 w.last_seen,
                 locale.date(device.last_seen_at)
             );
-            about.append_child(text_el(&doc, "div", Some("hint"), &seen)?.as_ref())?;
-            item.append_child(&about)?;
+            append(&about, text_el(&doc, "div", Some("hint"), &seen).as_ref());
+            append(&item, &about);
             if device.revoked_at.is_some() {
-                item.append_child(text_el(&doc, "span", Some("badge"), w.revoked)?.as_ref())?;
+                append(
+                    &item,
+                    text_el(&doc, "span", Some("badge"), w.revoked).as_ref(),
+                );
             } else if may_revoke {
-                let revoke = button(&doc, Some("danger"), w.revoke, "dialog-revoke-device")?;
-                revoke.set_attribute("data-device", device.id.as_str())?;
-                revoke.set_attribute("data-user", user_id)?;
+                let revoke = button(&doc, Some("danger"), w.revoke, "dialog-revoke-device");
+                attr(&revoke, "data-device", device.id.as_str());
+                attr(&revoke, "data-user", user_id);
                 let label = format!("{}: {}", w.revoke, device.name.as_str());
-                revoke.set_attribute("aria-label", &label)?;
-                item.append_child(&revoke)?;
+                attr(&revoke, "aria-label", &label);
+                append(&item, &revoke);
             }
-            list.append_child(&item)?;
+            append(&list, &item);
         }
         if any {
-            content.append_child(&list)?;
+            append(&content, &list);
         } else {
-            content.append_child(text_el(&doc, "p", Some("hint"), w.no_devices)?.as_ref())?;
+            append(
+                &content,
+                text_el(&doc, "p", Some("hint"), w.no_devices).as_ref(),
+            );
         }
-        buttons(&doc, &dialog, None, w.close)?;
+        buttons(&doc, &dialog, None, w.close);
         Ok(dialog)
     };
     if let Ok(dialog) = build() {

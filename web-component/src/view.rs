@@ -10,7 +10,7 @@
 use roster_engine::{BuiltinRole, InvitationState, KeySet, Org, SortKey, SortOrder, Status, User};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement, Node};
 
 use crate::actions::{is_destructive, row_actions, simple_action};
 use crate::i18n::Locale;
@@ -102,37 +102,42 @@ pub(crate) fn document(shared: &Shared) -> Result<Document, JsValue> {
         .ok_or_else(|| JsValue::from_str("no document"))
 }
 
-pub(crate) fn el(doc: &Document, tag: &str, class: Option<&str>) -> Result<Element, JsValue> {
-    let element = doc.create_element(tag)?;
+// The element builds its DOM from fixed tag and attribute names, so `createElement`,
+// `setAttribute` and `appendChild` can't throw here; the helpers below say so once, where a
+// `?` at each of a few hundred calls would be a path (and code in the `.wasm`) never taken.
+
+/// A new element with a tag and perhaps a class.
+pub(crate) fn el(doc: &Document, tag: &str, class: Option<&str>) -> Element {
+    let element = doc.create_element(tag).unwrap_throw();
     if let Some(class) = class {
         element.set_class_name(class);
     }
-    Ok(element)
+    element
+}
+
+/// Sets an attribute.
+pub(crate) fn attr(element: &Element, name: &str, value: &str) {
+    let _ = element.set_attribute(name, value);
+}
+
+/// Appends `child` to `parent`.
+pub(crate) fn append(parent: &Node, child: &Node) {
+    let _ = parent.append_child(child);
 }
 
 /// An element holding only text.
-pub(crate) fn text_el(
-    doc: &Document,
-    tag: &str,
-    class: Option<&str>,
-    text: &str,
-) -> Result<Element, JsValue> {
-    let element = el(doc, tag, class)?;
+pub(crate) fn text_el(doc: &Document, tag: &str, class: Option<&str>, text: &str) -> Element {
+    let element = el(doc, tag, class);
     element.set_text_content(Some(text));
-    Ok(element)
+    element
 }
 
 /// A `<button type=button>` with a label and a `data-action`.
-pub(crate) fn button(
-    doc: &Document,
-    class: Option<&str>,
-    label: &str,
-    action: &str,
-) -> Result<Element, JsValue> {
-    let button = text_el(doc, "button", class, label)?;
-    button.set_attribute("type", "button")?;
-    button.set_attribute("data-action", action)?;
-    Ok(button)
+pub(crate) fn button(doc: &Document, class: Option<&str>, label: &str, action: &str) -> Element {
+    let button = text_el(doc, "button", class, label);
+    attr(&button, "type", "button");
+    attr(&button, "data-action", action);
+    button
 }
 
 /// A user's name, or their email while they have none.
@@ -161,26 +166,26 @@ pub(crate) fn mount(root: &web_sys::ShadowRoot) -> Result<Slots, JsValue> {
         .owner_document()
         .ok_or_else(|| JsValue::from_str("no document"))?;
     root.set_text_content(None);
-    root.append_child(text_el(&doc, "style", None, STYLE)?.as_ref())?;
-    let frame = el(&doc, "div", Some("roster"))?;
-    frame.set_attribute("part", "container")?;
-    root.append_child(&frame)?;
+    append(root, text_el(&doc, "style", None, STYLE).as_ref());
+    let frame = el(&doc, "div", Some("roster"));
+    attr(&frame, "part", "container");
+    append(root, &frame);
     let slot = |class: &str| -> Result<Element, JsValue> {
-        let element = el(&doc, "div", Some(class))?;
-        frame.append_child(&element)?;
+        let element = el(&doc, "div", Some(class));
+        append(&frame, &element);
         Ok(element)
     };
     let header = slot("header-slot")?;
     let toolbar = slot("toolbar")?;
-    toolbar.set_attribute("part", "toolbar")?;
+    attr(&toolbar, "part", "toolbar");
     let table = slot("table-wrap")?;
     let pager = slot("pager")?;
-    pager.set_attribute("part", "pager")?;
-    let toasts = el(&doc, "div", Some("toasts"))?;
-    toasts.set_attribute("part", "toasts")?;
-    toasts.set_attribute("role", "status")?;
-    toasts.set_attribute("aria-live", "polite")?;
-    root.append_child(&toasts)?;
+    attr(&pager, "part", "pager");
+    let toasts = el(&doc, "div", Some("toasts"));
+    attr(&toasts, "part", "toasts");
+    attr(&toasts, "role", "status");
+    attr(&toasts, "aria-live", "polite");
+    append(root, &toasts);
     Ok(Slots {
         header,
         toolbar,
@@ -206,58 +211,57 @@ pub(crate) fn render(shared: &Shared) -> Result<(), JsValue> {
             Some(error) => ("state error", error.as_str()),
             None => ("state", state.locale.words.loading),
         };
-        let note = text_el(&doc, "p", Some(class), message)?;
+        let note = text_el(&doc, "p", Some(class), message);
         if state.error.is_some() {
-            note.set_attribute("role", "alert")?;
+            attr(&note, "role", "alert");
         }
-        slots.table.append_child(&note)?;
+        append(&slots.table, &note);
         return Ok(());
     };
     let viewer = state.viewer.as_deref().unwrap_or("");
-    header(&doc, &slots.header, org, viewer, &state.locale)?;
-    toolbar(&doc, &slots.toolbar, org, &state.query, &state.locale)?;
+    header(&doc, &slots.header, org, viewer, &state.locale);
+    toolbar(&doc, &slots.toolbar, org, &state.query, &state.locale);
     drop(state);
     render_table(shared)?;
     focus.restore(shared);
     Ok(())
 }
 
-fn header(
-    doc: &Document,
-    slot: &Element,
-    org: &Org,
-    viewer: &str,
-    locale: &Locale,
-) -> Result<(), JsValue> {
-    let header = el(doc, "header", None)?;
-    header.set_attribute("part", "header")?;
-    header.append_child(text_el(doc, "h2", None, locale.words.title)?.as_ref())?;
+fn header(doc: &Document, slot: &Element, org: &Org, viewer: &str, locale: &Locale) {
+    let header = el(doc, "header", None);
+    attr(&header, "part", "header");
+    append(
+        &header,
+        text_el(doc, "h2", None, locale.words.title).as_ref(),
+    );
     let usage = org.seat_usage();
-    let seats = el(doc, "div", Some("seats"))?;
-    seats.set_attribute("part", "seats")?;
-    let meter = el(doc, "meter", None)?;
-    meter.set_attribute("part", "seat-meter")?;
-    meter.set_attribute("min", "0")?;
-    meter.set_attribute("max", &usage.purchased.to_string())?;
-    meter.set_attribute("value", &usage.held.to_string())?;
+    let seats = el(doc, "div", Some("seats"));
+    attr(&seats, "part", "seats");
+    let meter = el(doc, "meter", None);
+    attr(&meter, "part", "seat-meter");
+    attr(&meter, "min", "0");
+    attr(&meter, "max", &usage.purchased.to_string());
+    attr(&meter, "value", &usage.held.to_string());
     let label = locale.seat_usage(usage.held, usage.purchased);
-    meter.set_attribute("aria-label", &label)?;
-    seats.append_child(&meter)?;
-    seats.append_child(text_el(doc, "span", Some("seat-label"), &label)?.as_ref())?;
-    header.append_child(&seats)?;
+    attr(&meter, "aria-label", &label);
+    append(&seats, &meter);
+    append(
+        &seats,
+        text_el(doc, "span", Some("seat-label"), &label).as_ref(),
+    );
+    append(&header, &seats);
     if org.is_allowed(viewer, "invitations:create") {
         let invite = button(
             doc,
             Some("primary invite"),
             locale.words.invite_user,
             "invite",
-        )?;
-        invite.set_attribute("part", "invite-button")?;
-        invite.set_attribute("aria-haspopup", "dialog")?;
-        header.append_child(&invite)?;
+        );
+        attr(&invite, "part", "invite-button");
+        attr(&invite, "aria-haspopup", "dialog");
+        append(&header, &invite);
     }
-    slot.append_child(&header)?;
-    Ok(())
+    append(slot, &header);
 }
 
 /// Every role a user can hold: the built-in ones, then the org's own.
@@ -277,18 +281,18 @@ fn toolbar(
     org: &Org,
     query: &roster_engine::UserQuery,
     locale: &Locale,
-) -> Result<(), JsValue> {
+) {
     let w = locale.words;
-    let search_label = el(doc, "label", None)?;
-    search_label.append_child(&doc.create_text_node(w.search_label))?;
-    let search: HtmlInputElement = el(doc, "input", None)?.dyn_into()?;
+    let search_label = el(doc, "label", None);
+    append(&search_label, &doc.create_text_node(w.search_label));
+    let search: HtmlInputElement = el(doc, "input", None).unchecked_into();
     search.set_type("search");
     search.set_placeholder(w.search_placeholder);
-    search.set_attribute("part", "search")?;
-    search.set_attribute("data-filter", "search")?;
+    attr(&search, "part", "search");
+    attr(&search, "data-filter", "search");
     search.set_value(query.search.as_deref().unwrap_or(""));
-    search_label.append_child(&search)?;
-    slot.append_child(&search_label)?;
+    append(&search_label, &search);
+    append(slot, &search_label);
 
     let statuses: Vec<(String, String)> = Status::ALL
         .into_iter()
@@ -303,7 +307,7 @@ fn toolbar(
         &statuses,
         status_now,
         w.any,
-    )?;
+    );
     let role_now = query.role.as_ref().map_or("", |r| r.as_str());
     select(
         doc,
@@ -313,7 +317,7 @@ fn toolbar(
         &role_keys(org),
         role_now,
         w.any,
-    )?;
+    );
     let groups: Vec<(String, String)> = org
         .groups()
         .map(|g| (g.key.as_str().to_owned(), g.name.as_str().to_owned()))
@@ -327,7 +331,7 @@ fn toolbar(
         &groups,
         group_now,
         w.any,
-    )?;
+    );
     let seats = [
         ("yes".to_owned(), w.with_seat.to_owned()),
         ("no".to_owned(), w.without_seat.to_owned()),
@@ -337,8 +341,7 @@ fn toolbar(
         Some(false) => "no",
         None => "",
     };
-    select(doc, slot, "seat", w.filter_seat, &seats, seat_now, w.any)?;
-    Ok(())
+    select(doc, slot, "seat", w.filter_seat, &seats, seat_now, w.any);
 }
 
 /// A labelled `<select>` whose first option clears the filter.
@@ -350,24 +353,23 @@ fn select(
     options: &[(String, String)],
     chosen: &str,
     any: &str,
-) -> Result<(), JsValue> {
-    let label = el(doc, "label", None)?;
-    label.append_child(&doc.create_text_node(title))?;
-    let select: HtmlSelectElement = el(doc, "select", None)?.dyn_into()?;
-    select.set_attribute("data-filter", filter)?;
-    select.set_attribute("part", "filter")?;
-    let blank = text_el(doc, "option", None, any)?;
-    blank.set_attribute("value", "")?;
-    select.append_child(&blank)?;
+) {
+    let label = el(doc, "label", None);
+    append(&label, &doc.create_text_node(title));
+    let select: HtmlSelectElement = el(doc, "select", None).unchecked_into();
+    attr(&select, "data-filter", filter);
+    attr(&select, "part", "filter");
+    let blank = text_el(doc, "option", None, any);
+    attr(&blank, "value", "");
+    append(&select, &blank);
     for (value, text) in options {
-        let option = text_el(doc, "option", None, text)?;
-        option.set_attribute("value", value)?;
-        select.append_child(&option)?;
+        let option = text_el(doc, "option", None, text);
+        attr(&option, "value", value);
+        append(&select, &option);
     }
     select.set_value(chosen);
-    label.append_child(&select)?;
-    slot.append_child(&label)?;
-    Ok(())
+    append(&label, &select);
+    append(slot, &label);
 }
 
 /// Draws the table and the pager for the current query (sorting, filtering, paging).
@@ -381,11 +383,11 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
     let locale = &state.locale;
     let w = locale.words;
     let viewer = state.viewer.as_deref().unwrap_or("");
-    let table = el(&doc, "table", None)?;
-    table.set_attribute("part", "table")?;
-    table.append_child(text_el(&doc, "caption", None, w.caption)?.as_ref())?;
-    let head = el(&doc, "thead", None)?;
-    let row = el(&doc, "tr", None)?;
+    let table = el(&doc, "table", None);
+    attr(&table, "part", "table");
+    append(&table, text_el(&doc, "caption", None, w.caption).as_ref());
+    let head = el(&doc, "thead", None);
+    let row = el(&doc, "tr", None);
     let columns: [(&str, Option<SortKey>); 8] = [
         (w.col_name, Some(SortKey::Name)),
         (w.col_status, Some(SortKey::Status)),
@@ -397,8 +399,8 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
         (w.col_actions, None),
     ];
     for (title, key) in columns {
-        let th = el(&doc, "th", None)?;
-        th.set_attribute("scope", "col")?;
+        let th = el(&doc, "th", None);
+        attr(&th, "scope", "col");
         match key {
             Some(key) => {
                 let sort_state = match (state.query.sort == key, state.query.order) {
@@ -406,30 +408,30 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
                     (true, SortOrder::Asc) => "ascending",
                     (true, SortOrder::Desc) => "descending",
                 };
-                th.set_attribute("aria-sort", sort_state)?;
-                let sort = button(&doc, None, title, "sort")?;
-                sort.set_attribute("data-key", key.as_str())?;
-                th.append_child(&sort)?;
+                attr(&th, "aria-sort", sort_state);
+                let sort = button(&doc, None, title, "sort");
+                attr(&sort, "data-key", key.as_str());
+                append(&th, &sort);
             }
             None => th.set_text_content(Some(title)),
         }
-        row.append_child(&th)?;
+        append(&row, &th);
     }
-    head.append_child(&row)?;
-    table.append_child(&head)?;
+    append(&head, &row);
+    append(&table, &head);
 
-    let body = el(&doc, "tbody", None)?;
+    let body = el(&doc, "tbody", None);
     let pager = &shared.slots.pager;
     pager.set_text_content(None);
     match org.list_users(&state.query) {
         Ok(page) if page.users.is_empty() => {
             let filtered = page.total == 0 && org.users().len() > 0;
             let message = if filtered { w.no_match } else { w.no_users };
-            let tr = el(&doc, "tr", None)?;
-            let td = text_el(&doc, "td", Some("state"), message)?;
-            td.set_attribute("colspan", "8")?;
-            tr.append_child(&td)?;
-            body.append_child(&tr)?;
+            let tr = el(&doc, "tr", None);
+            let td = text_el(&doc, "td", Some("state"), message);
+            attr(&td, "colspan", "8");
+            append(&tr, &td);
+            append(&body, &tr);
         }
         Ok(page) => {
             let shown = page.users.len();
@@ -460,35 +462,35 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
             };
             for user in &page.users {
                 let counts = place(user.id.as_str()).map_or((0, false), |at| needs[at]);
-                body.append_child(row.draw(&doc, user, counts)?.as_ref())?;
+                append(&body, &row.draw(&doc, user, counts));
             }
             let first = state.earlier.len() * state.query.limit + 1;
             let range = locale.range(first, first + shown - 1, page.total);
-            pager.append_child(text_el(&doc, "span", None, &range)?.as_ref())?;
-            let previous = button(&doc, None, w.previous, "previous")?;
+            append(pager, text_el(&doc, "span", None, &range).as_ref());
+            let previous = button(&doc, None, w.previous, "previous");
             if state.earlier.is_empty() {
-                previous.set_attribute("disabled", "")?;
+                attr(&previous, "disabled", "");
             }
-            pager.append_child(&previous)?;
-            let next = button(&doc, None, w.next, "next")?;
+            append(pager, &previous);
+            let next = button(&doc, None, w.next, "next");
             match &page.next_cursor {
-                Some(cursor) => next.set_attribute("data-cursor", cursor)?,
-                None => next.set_attribute("disabled", "")?,
+                Some(cursor) => attr(&next, "data-cursor", cursor),
+                None => attr(&next, "disabled", ""),
             }
-            pager.append_child(&next)?;
+            append(pager, &next);
         }
         Err(e) => {
-            let tr = el(&doc, "tr", None)?;
-            let td = text_el(&doc, "td", Some("state error"), &e.to_string())?;
-            td.set_attribute("colspan", "8")?;
-            tr.append_child(&td)?;
-            body.append_child(&tr)?;
+            let tr = el(&doc, "tr", None);
+            let td = text_el(&doc, "td", Some("state error"), &e.to_string());
+            attr(&td, "colspan", "8");
+            append(&tr, &td);
+            append(&body, &tr);
         }
     }
-    table.append_child(&body)?;
+    append(&table, &body);
     let slot = &shared.slots.table;
     slot.set_text_content(None);
-    slot.append_child(&table)?;
+    append(slot, &table);
     drop(state);
     focus.restore(shared);
     Ok(())
@@ -532,87 +534,91 @@ struct Row<'a> {
 impl Row<'_> {
     /// One user's row; `devices` is their number of active devices, `pending` whether an
     /// invitation waits.
-    fn draw(
-        &self,
-        doc: &Document,
-        user: &User,
-        (devices, pending): (usize, bool),
-    ) -> Result<Element, JsValue> {
+    fn draw(&self, doc: &Document, user: &User, (devices, pending): (usize, bool)) -> Element {
         let (org, locale) = (self.org, self.locale);
         let w = locale.words;
-        let tr = el(doc, "tr", None)?;
-        tr.set_attribute("part", "row")?;
-        tr.set_attribute("data-user", user.id.as_str())?;
-        let name = el(doc, "td", None)?;
-        let who = el(doc, "div", Some("who"))?;
-        let avatar = text_el(doc, "span", Some("avatar"), &initials(user))?;
-        avatar.set_attribute("aria-hidden", "true")?;
-        who.append_child(&avatar)?;
-        let names = el(doc, "div", None)?;
-        names.append_child(text_el(doc, "span", Some("name"), &display_name(user))?.as_ref())?;
-        names.append_child(text_el(doc, "span", Some("email"), user.email.as_str())?.as_ref())?;
-        who.append_child(&names)?;
-        name.append_child(&who)?;
-        tr.append_child(&name)?;
+        let tr = el(doc, "tr", None);
+        attr(&tr, "part", "row");
+        attr(&tr, "data-user", user.id.as_str());
+        let name = el(doc, "td", None);
+        let who = el(doc, "div", Some("who"));
+        let avatar = text_el(doc, "span", Some("avatar"), &initials(user));
+        attr(&avatar, "aria-hidden", "true");
+        append(&who, &avatar);
+        let names = el(doc, "div", None);
+        append(
+            &names,
+            text_el(doc, "span", Some("name"), &display_name(user)).as_ref(),
+        );
+        append(
+            &names,
+            text_el(doc, "span", Some("email"), user.email.as_str()).as_ref(),
+        );
+        append(&who, &names);
+        append(&name, &who);
+        append(&tr, &name);
 
-        let status = el(doc, "td", None)?;
+        let status = el(doc, "td", None);
         let badge_class = format!("badge {}", user.status.as_str());
-        let badge = text_el(doc, "span", Some(&badge_class), locale.status(user.status))?;
-        badge.set_attribute("part", "badge")?;
-        status.append_child(&badge)?;
-        tr.append_child(&status)?;
+        let badge = text_el(doc, "span", Some(&badge_class), locale.status(user.status));
+        attr(&badge, "part", "badge");
+        append(&status, &badge);
+        append(&tr, &status);
 
         // Held directly and through groups, each once, in order.
         let held = org.roles_held(user);
         let roles: KeySet<&str> = held.iter().map(|g| g.role.as_str()).collect();
         let roles: Vec<&str> = roles.into_iter().collect();
-        tr.append_child(text_el(doc, "td", Some("roles"), &roles.join(", "))?.as_ref())?;
+        append(
+            &tr,
+            text_el(doc, "td", Some("roles"), &roles.join(", ")).as_ref(),
+        );
         let groups: Vec<&str> = user.groups.iter().map(|g| g.as_str()).collect();
-        tr.append_child(text_el(doc, "td", Some("groups"), &groups.join(", "))?.as_ref())?;
+        append(
+            &tr,
+            text_el(doc, "td", Some("groups"), &groups.join(", ")).as_ref(),
+        );
         let seat = if user.seat { w.seat_yes } else { "—" };
-        tr.append_child(text_el(doc, "td", Some("seat"), seat)?.as_ref())?;
-        tr.append_child(text_el(doc, "td", Some("devices"), &locale.number(devices))?.as_ref())?;
+        append(&tr, text_el(doc, "td", Some("seat"), seat).as_ref());
+        append(
+            &tr,
+            text_el(doc, "td", Some("devices"), &locale.number(devices)).as_ref(),
+        );
         let last = match (user.status, user.last_active_at) {
             (Status::Invited, _) | (_, None) => w.never.to_owned(),
             (_, Some(at)) => self.dates.day(at),
         };
-        tr.append_child(text_el(doc, "td", Some("last-active"), &last)?.as_ref())?;
+        append(&tr, text_el(doc, "td", Some("last-active"), &last).as_ref());
 
-        let cell = el(doc, "td", None)?;
-        let actions = el(doc, "div", Some("actions"))?;
-        actions.set_attribute("part", "actions")?;
+        let cell = el(doc, "td", None);
+        let actions = el(doc, "div", Some("actions"));
+        attr(&actions, "part", "actions");
         let shown_name = display_name(user);
         for action in row_actions(self.may, self.viewer, user, pending) {
             let destructive = is_destructive(action);
             let class = destructive.then_some("danger");
             let label = locale.action(action);
-            let b = button(doc, class, label, action)?;
-            b.set_attribute("data-user", user.id.as_str())?;
-            b.set_attribute("aria-label", &format!("{label}: {shown_name}"))?;
+            let b = button(doc, class, label, action);
+            attr(&b, "data-user", user.id.as_str());
+            attr(&b, "aria-label", &format!("{label}: {shown_name}"));
             if matches!(action, "roles" | "devices") || destructive {
-                b.set_attribute("aria-haspopup", "dialog")?;
+                attr(&b, "aria-haspopup", "dialog");
             }
-            actions.append_child(&b)?;
+            append(&actions, &b);
         }
-        cell.append_child(&actions)?;
-        tr.append_child(&cell)?;
-        Ok(tr)
+        append(&cell, &actions);
+        append(&tr, &cell);
+        tr
     }
 }
 
 /// Shows a toast for a few seconds. Errors stay longer.
 pub(crate) fn toast(shared: &Shared, message: &str, error: bool) {
     let Ok(doc) = document(shared) else { return };
-    let Ok(toast) = text_el(
-        &doc,
-        "div",
-        Some(if error { "toast error" } else { "toast" }),
-        message,
-    ) else {
-        return;
-    };
-    let _ = toast.set_attribute("part", "toast");
-    let _ = shared.slots.toasts.append_child(&toast);
+    let class = if error { "toast error" } else { "toast" };
+    let toast = text_el(&doc, "div", Some(class), message);
+    attr(&toast, "part", "toast");
+    append(&shared.slots.toasts, &toast);
     let remove = Closure::once_into_js(move || toast.remove());
     if let Some(window) = web_sys::window() {
         let millis = if error { 8000 } else { 4000 };
