@@ -45,15 +45,23 @@ const page = `<!doctype html><html lang="en"><body><div id="host"></div><script 
     return { min_ms: ms(sorted[0]), p50_ms: ms(at(0.5)), p95_ms: ms(at(0.95)), runs: xs.length };
   };
   const time = (f) => { const t = performance.now(); f(); return performance.now() - t; };
-  const runs = (n, f) => {
-    for (let i = 0; i < 3; i++) f(i);
-    return Array.from({ length: n }, (_, i) => time(() => f(i)));
+  // A task apart, as a viewer's clicks and the network's answers are: what the element leaves
+  // to a timer (freeing an org it replaced) runs between them, not inside the next one.
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const runs = async (n, f) => {
+    const times = [];
+    for (let i = 0; i < n + 3; i++) {
+      const t = time(() => f(i));
+      if (i >= 3) times.push(t);
+      await pause();
+    }
+    return times;
   };
-  const draw = runs(50, () => element.loadOrg(bytes, null, owner));
+  const draw = await runs(50, () => element.loadOrg(bytes, null, owner));
   const rows = host.shadowRoot.querySelectorAll('tbody tr').length;
-  const sort = runs(50, (i) => element.sortBy(i % 2 ? 'name' : 'email'));
-  const filter = runs(50, (i) => element.setFilter('status', i % 2 ? '' : 'active'));
-  const search = runs(50, (i) => element.setSearch(i % 2 ? '' : 'member 12'));
+  const sort = await runs(50, (i) => element.sortBy(i % 2 ? 'name' : 'email'));
+  const filter = await runs(50, (i) => element.setFilter('status', i % 2 ? '' : 'active'));
+  const search = await runs(50, (i) => element.setSearch(i % 2 ? '' : 'member 12'));
   window.results = {
     rows, draw: stats(draw), sort: stats(sort), filter: stats(filter), search: stats(search),
   };

@@ -57,6 +57,8 @@ pub(crate) struct State {
     reload: Option<Function>,
     /// The dialog open now, if one.
     pub(crate) dialog: Option<dialogs::Open>,
+    /// An org replaced by a newer one, freed once the new one is drawn (see [`free_later`]).
+    replaced: Option<Org>,
 }
 
 impl State {
@@ -400,6 +402,7 @@ impl RosterUsers {
             send: None,
             reload: None,
             dialog: None,
+            replaced: None,
         };
         let slots = view::mount(&root)?;
         let shared = Shared {
@@ -423,16 +426,19 @@ impl RosterUsers {
         viewer: Option<String>,
     ) -> Result<(), JsError> {
         let org = Org::from_compact(document).map_err(|e| JsError::new(&e.to_string()))?;
-        {
+        let replaced = {
             let mut state = self.shared.state.borrow_mut();
-            state.org = Some(org);
+            let replaced = state.org.replace(org);
             state.version = version;
             state.error = None;
             if viewer.is_some() {
                 state.viewer = viewer;
             }
-        }
-        self.render()
+            replaced
+        };
+        let drawn = self.render();
+        free_later(&self.shared.state, replaced);
+        drawn
     }
 
     /// Shows a demo org (a compact document, `demo-org.bin` beside the module) with no
@@ -441,17 +447,20 @@ impl RosterUsers {
     #[wasm_bindgen(js_name = loadDemo)]
     pub fn load_demo(&self, document: &[u8]) -> Result<(), JsError> {
         let org = Org::from_compact(document).map_err(|e| JsError::new(&e.to_string()))?;
-        {
+        let replaced = {
             let mut state = self.shared.state.borrow_mut();
             // The demo viewer is the first owner, who may do everything.
             state.viewer = org.active_owners().next().map(|u| u.id.to_string());
-            state.org = Some(org);
+            let replaced = state.org.replace(org);
             state.version = None;
             state.send = None;
             state.reload = None;
             state.error = None;
-        }
-        self.render()
+            replaced
+        };
+        let drawn = self.render();
+        free_later(&self.shared.state, replaced);
+        drawn
     }
 
     /// Sets who is looking: what they may do decides which actions are shown.
@@ -521,6 +530,25 @@ impl RosterUsers {
     /// Draws the element from its state.
     pub fn render(&self) -> Result<(), JsError> {
         view::render(&self.shared).map_err(render_error)
+    }
+}
+
+/// Frees an org replaced by a newer one after the newer one is drawn, from a timer: at 10,000
+/// users freeing one is a few milliseconds that the viewer need not wait for. At most one
+/// waits; a second replaced before the timer ran frees the first at once, so loads that come
+/// back to back hold no more memory than two orgs.
+fn free_later(state: &Rc<RefCell<State>>, replaced: Option<Org>) {
+    let Some(replaced) = replaced else { return };
+    let waiting = state.borrow_mut().replaced.replace(replaced);
+    if waiting.is_some() {
+        // The timer set for it is still to run, and will free this one instead.
+        return;
+    }
+    let state = Rc::clone(state);
+    let free = Closure::once_into_js(move || drop(state.borrow_mut().replaced.take()));
+    if let Some(window) = web_sys::window() {
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(free.unchecked_ref(), 0);
     }
 }
 

@@ -410,8 +410,8 @@ fn load_users(
                 ));
             }
         }
-        let pending = count_in_sorted(&pending_for, user.id.as_str());
-        if user.status == Status::Invited && pending != 1 {
+        // (A pending invitation of a user who isn't invited is refused with the invitations.)
+        if user.status == Status::Invited && count_in_sorted(&pending_for, user.id.as_str()) != 1 {
             return Err(bad(
                 at("status"),
                 format!(

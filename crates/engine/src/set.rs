@@ -153,15 +153,33 @@ fn sift_down<T>(items: &mut [T], mut at: usize, end: usize, less: &impl Fn(&T, &
 /// document's duplicate ids and emails are found. Sorting the keys with their places takes
 /// O(n log n) whatever the keys are, where a hash set's worst case is quadratic, and no
 /// hash map's code goes into the element's `.wasm`.
-pub(crate) fn first_repeat<'a>(keys: impl Iterator<Item = &'a str>) -> Option<usize> {
-    let mut placed: Vec<(&str, usize)> = keys.enumerate().map(|(at, key)| (key, at)).collect();
+pub(crate) fn first_repeat<'a>(keys: impl Iterator<Item = &'a str> + Clone) -> Option<usize> {
+    // Keys listed in order (ids, as documents hold them) can't repeat.
+    let mut ordered = keys.clone().zip(keys.clone().skip(1));
+    if ordered.all(|(a, b)| a < b) {
+        return None;
+    }
+    // Sorted by a hash of the key first, so most comparisons are of two numbers; equal keys
+    // have equal hashes, so they still end up together, in list order.
+    let mut placed: Vec<(u64, &str, usize)> = keys
+        .enumerate()
+        .map(|(at, key)| (fnv1a(key), key, at))
+        .collect();
     heap_sort_by(&mut placed, |a, b| a < b);
-    // Equal keys are now together, each run in list order: all but a run's first are repeats.
+    // All but the first of a run of equal keys are repeats.
     placed
         .windows(2)
-        .filter(|w| w[0].0 == w[1].0)
-        .map(|w| w[1].1)
+        .filter(|w| w[0].1 == w[1].1)
+        .map(|w| w[1].2)
         .min()
+}
+
+/// The 64-bit FNV-1a hash: a spread, not a secret (an attacker who makes keys collide only
+/// makes the sort compare their text).
+fn fnv1a(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// How many of `keys` (sorted) equal `key`.

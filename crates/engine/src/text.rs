@@ -48,6 +48,13 @@ pub(crate) fn shown(value: &str) -> String {
     out
 }
 
+/// A text type as the compact reader builds it: checked from a `String`, or an empty
+/// stand-in while the reader carries a refusal (the stand-in never leaves the reader: the
+/// read as a whole is refused).
+pub(crate) trait Text: TryFrom<String, Error = ValueError> {
+    fn stand_in() -> Self;
+}
+
 macro_rules! text_type {
     ($(#[$meta:meta])* $name:ident, $kind:literal, $rule:path) => {
         $(#[$meta])*
@@ -75,6 +82,12 @@ macro_rules! text_type {
             pub(crate) fn trusted(value: &str) -> $name {
                 debug_assert!($rule(value).is_ok(), "{value:?} breaks the rules");
                 $name(value.to_owned())
+            }
+        }
+
+        impl Text for $name {
+            fn stand_in() -> $name {
+                $name(String::new())
             }
         }
 
