@@ -163,7 +163,7 @@ pub(crate) fn first_repeat<'a>(keys: impl Iterator<Item = &'a str> + Clone) -> O
     // have equal hashes, so they still end up together, in list order.
     let mut placed: Vec<(u64, &str, usize)> = keys
         .enumerate()
-        .map(|(at, key)| (fnv1a(key), key, at))
+        .map(|(at, key)| (spread(key), key, at))
         .collect();
     heap_sort_by(&mut placed, |a, b| a < b);
     // All but the first of a run of equal keys are repeats.
@@ -174,12 +174,21 @@ pub(crate) fn first_repeat<'a>(keys: impl Iterator<Item = &'a str> + Clone) -> O
         .min()
 }
 
-/// The 64-bit FNV-1a hash: a spread, not a secret (an attacker who makes keys collide only
-/// makes the sort compare their text).
-fn fnv1a(key: &str) -> u64 {
-    key.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+/// A 64-bit hash of `key`, eight bytes at a time: a spread, not a secret (keys made to
+/// collide only make the sort compare their text).
+fn spread(key: &str) -> u64 {
+    let mix =
+        |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    let mut words = key.as_bytes().chunks_exact(8);
+    let mut hash = mix(0, key.len() as u64);
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        hash = mix(hash, u64::from_le_bytes(bytes));
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    mix(hash, u64::from_le_bytes(last))
 }
 
 /// How many of `keys` (sorted) equal `key`.

@@ -232,7 +232,59 @@ fn permission_rule(value: &str) -> Rule {
     Ok(None)
 }
 
+/// Whether `email` plainly passes the email rule: lower-case letters, digits and `._+-`
+/// before the `@`, a host name after it, within the lengths. One pass over the bytes, for
+/// the addresses a document holds by the thousand; `false` only says "not plainly", and the
+/// full rule then decides and says why.
+fn plainly_valid_email(email: &str) -> bool {
+    let bytes = email.as_bytes();
+    let Some(at) = bytes.iter().position(|&b| b == b'@') else {
+        return false;
+    };
+    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
+    if bytes.len() > limits::EMAIL_BYTES
+        || local.is_empty()
+        || local.len() > limits::EMAIL_LOCAL_BYTES
+        || local[0] == b'.'
+        || local[local.len() - 1] == b'.'
+    {
+        return false;
+    }
+    let mut previous = 0;
+    for &b in local {
+        let allowed = matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'+' | b'-')
+            || (b == b'.' && previous != b'.');
+        if !allowed {
+            return false;
+        }
+        previous = b;
+    }
+    // Each label: 1 to 63 letters, digits or `-`, not starting or ending with `-`; the end
+    // closes the last label as a dot would.
+    let (mut start, mut labels) = (0, 0);
+    for i in 0..=domain.len() {
+        let b = domain.get(i).copied().unwrap_or(b'.');
+        if b == b'.' {
+            let label = &domain[start..i];
+            if label.is_empty() || label.len() > 63 || label[0] == b'-' || domain[i - 1] == b'-' {
+                return false;
+            }
+            (start, labels) = (i + 1, labels + 1);
+        } else if !matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-') {
+            return false;
+        }
+    }
+    labels >= 2
+}
+
 fn email_rule(value: &str) -> Rule {
+    if plainly_valid_email(value) {
+        return Ok(None);
+    }
+    full_email_rule(value)
+}
+
+fn full_email_rule(value: &str) -> Rule {
     let trimmed = value.trim();
     // Addresses mostly arrive normalised (documents hold them so); checking those in place
     // spares a copy of each when a 10,000-user org is read.
@@ -320,7 +372,26 @@ fn has_markup(text: &str) -> bool {
     text.bytes().any(|b| b == b'<' || b == b'>')
 }
 
+/// Whether `value` plainly passes a one-line text rule of at most `max_chars` characters:
+/// printable ASCII without `<` or `>`, not starting or ending with a space. One pass, for the
+/// names and labels a document holds by the thousand; `false` leaves it to the full rule.
+fn plainly_valid_line(value: &str, max_chars: usize) -> bool {
+    let bytes = value.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(&first), Some(&last)) if first != b' ' && last != b' ' => {
+            bytes.len() <= max_chars
+                && bytes
+                    .iter()
+                    .all(|&b| matches!(b, b' '..=b'~') && b != b'<' && b != b'>')
+        }
+        _ => false,
+    }
+}
+
 fn name_rule(value: &str) -> Rule {
+    if plainly_valid_line(value, limits::NAME_CHARS) {
+        return Ok(None);
+    }
     // Names appear in tables, emails and other products' pages; refusing markup here keeps
     // a careless consumer safe even though our own renderers treat names as text.
     if has_markup(value) {
@@ -341,6 +412,9 @@ fn description_rule(value: &str) -> Rule {
 }
 
 fn label_rule(value: &str) -> Rule {
+    if plainly_valid_line(value, limits::LABEL_CHARS) {
+        return Ok(None);
+    }
     if has_markup(value) {
         return Err("must not hold `<` or `>`");
     }
@@ -484,6 +558,26 @@ mod tests {
         assert!(err.value.ends_with('…'));
     }
 
+    #[test]
+    fn plain_values_take_the_one_pass_shortcut() {
+        for email in ["ada@example.com", "a.b+c_d-e@mail.example-1.co", "x@y.z"] {
+            assert!(plainly_valid_email(email), "{email}");
+        }
+        for email in [
+            "Ada@example.com",
+            "a..b@x.io",
+            ".a@x.io",
+            "a@x",
+            "a@-x.io",
+            "a@x-.io",
+        ] {
+            assert!(!plainly_valid_email(email), "{email}");
+        }
+        assert!(plainly_valid_line("Ada Lovelace", 100));
+        assert!(!plainly_valid_line(" Ada", 100) && !plainly_valid_line("<b>", 100));
+        assert!(!plainly_valid_line("", 100) && !plainly_valid_line("Ada", 2));
+    }
+
     // The byte-at-a-time paths must decide exactly as the character-by-character rules.
     #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
@@ -498,6 +592,22 @@ mod tests {
             );
             proptest::prop_assert_eq!(counted(&text, newline), full);
             proptest::prop_assert_eq!(has_markup(&text), text.contains(['<', '>']));
+        }
+
+        #[test]
+        fn what_is_plainly_valid_passes_the_full_rules(
+            email in "[a-z0-9._+-]{0,5}@?[a-z0-9.-]{0,9}",
+            line in "[ -~]{0,5}",
+        ) {
+            if plainly_valid_email(&email) {
+                proptest::prop_assert_eq!(full_email_rule(&email), Ok(None));
+            }
+            for max in [3, 100] {
+                if plainly_valid_line(&line, max) {
+                    proptest::prop_assert!(!has_markup(&line));
+                    proptest::prop_assert_eq!(human_text(&line, max, false), Ok(None));
+                }
+            }
         }
 
         #[test]
