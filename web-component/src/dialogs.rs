@@ -14,7 +14,7 @@ use web_sys::{Document, Element, HtmlDialogElement, HtmlElement, HtmlInputElemen
 
 use crate::actions::Action;
 use crate::view::{
-    append, attr, button, display_name, document, el, role_keys, selector_of, text_el,
+    append, attr, attr_fixed, button, display_name, document, el, role_keys, selector_of, text_el,
 };
 use crate::{Refusal, Shared};
 
@@ -46,7 +46,7 @@ pub(crate) fn run(shared: &Shared, action: Action) {
 /// Builds a dialog with a title and returns it with the box its content goes in.
 fn frame(doc: &Document, id: &str, title: &str) -> (HtmlDialogElement, Element) {
     let dialog: HtmlDialogElement = el(doc, "dialog", None).unchecked_into();
-    attr(&dialog, "part", "dialog");
+    attr_fixed(&dialog, "part", "dialog");
     attr(&dialog, "aria-labelledby", &format!("{id}-title"));
     let heading = text_el(doc, "h3", None, title);
     heading.set_id(&format!("{id}-title"));
@@ -67,7 +67,7 @@ fn buttons(doc: &Document, dialog: &Element, confirm: Option<(&str, bool)>, canc
             "primary"
         };
         let confirm = button(doc, Some(class), label, "dialog-confirm");
-        attr(&confirm, "part", "dialog-confirm");
+        attr_fixed(&confirm, "part", "dialog-confirm");
         append(&row, &confirm);
     }
     append(dialog, &row);
@@ -98,7 +98,7 @@ pub(crate) fn open_confirm(shared: &Shared, action: Action, who: &str, opener: &
         let locale = &state.locale;
         let label = locale.action(action.name());
         let (dialog, content) = frame(&doc, "roster-confirm", label);
-        attr(&dialog, "role", "alertdialog");
+        attr_fixed(&dialog, "role", "alertdialog");
         let question = text_el(&doc, "p", None, &locale.confirm(action.name(), who));
         append(&content, &question);
         buttons(&doc, &dialog, Some((label, true)), locale.words.cancel);
@@ -142,7 +142,7 @@ fn error_spot(doc: &Document, parent: &Element, field: &str) -> Element {
     let spot = el(doc, "p", Some("field-error"));
     spot.set_id(&format!("roster-error-{field}"));
     attr(&spot, "data-error-for", field);
-    attr(&spot, "aria-live", "polite");
+    attr_fixed(&spot, "aria-live", "polite");
     append(parent, &spot);
     spot
 }
@@ -167,7 +167,7 @@ pub(crate) fn open_invite(shared: &Shared, opener: &Element) {
             "aria-describedby",
             "roster-invite-hint roster-error-emails",
         );
-        attr(&emails, "autocomplete", "off");
+        attr_fixed(&emails, "autocomplete", "off");
         append(&label, &emails);
         append(&content, &label);
         let hint = text_el(&doc, "span", Some("hint"), w.emails_hint);

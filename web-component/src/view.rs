@@ -106,18 +106,77 @@ pub(crate) fn document(shared: &Shared) -> Result<Document, JsValue> {
 // `setAttribute` and `appendChild` can't throw here; the helpers below say so once, where a
 // `?` at each of a few hundred calls would be a path (and code in the `.wasm`) never taken.
 
+#[wasm_bindgen]
+extern "C" {
+    /// A document or element, through the methods drawing calls with names as JS strings.
+    type Named;
+    #[wasm_bindgen(method, js_name = createElement)]
+    fn create_element(this: &Named, tag: &JsValue) -> Element;
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attribute(this: &Named, name: &JsValue, value: &JsValue);
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attribute_to(this: &Named, name: &JsValue, value: &str);
+    #[wasm_bindgen(method, setter = className)]
+    fn set_class_name(this: &Named, class: &JsValue);
+}
+
+thread_local! {
+    /// The tag, class and attribute names drawn so far, each as a JS string made once: a
+    /// string handed from Wasm to JS is decoded every time, and each of a page's rows hands
+    /// over the same few dozen names (half the time of a redraw went to decoding them).
+    static NAMES: std::cell::RefCell<Vec<(&'static str, JsValue)>> = const {
+        std::cell::RefCell::new(Vec::new())
+    };
+}
+
+/// Where `name` is among [`NAMES`], which it joins the first time it is asked for.
+fn name_at(name: &'static str) -> usize {
+    NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        names
+            .iter()
+            .position(|(n, _)| *n == name)
+            .unwrap_or_else(|| {
+                names.push((name, JsValue::from_str(name)));
+                names.len() - 1
+            })
+    })
+}
+
+/// Calls `f` with `name` as a JS string.
+fn with_name<R>(name: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
+    let at = name_at(name);
+    NAMES.with(|names| f(&names.borrow()[at].1))
+}
+
 /// A new element with a tag and perhaps a class.
-pub(crate) fn el(doc: &Document, tag: &str, class: Option<&str>) -> Element {
-    let element = doc.create_element(tag).unwrap_throw();
+pub(crate) fn el(doc: &Document, tag: &'static str, class: Option<&'static str>) -> Element {
+    let element = with_name(tag, |tag| doc.unchecked_ref::<Named>().create_element(tag));
     if let Some(class) = class {
-        element.set_class_name(class);
+        with_name(class, |class| {
+            element.unchecked_ref::<Named>().set_class_name(class)
+        });
     }
     element
 }
 
 /// Sets an attribute.
-pub(crate) fn attr(element: &Element, name: &str, value: &str) {
-    let _ = element.set_attribute(name, value);
+pub(crate) fn attr(element: &Element, name: &'static str, value: &str) {
+    with_name(name, |name| {
+        element
+            .unchecked_ref::<Named>()
+            .set_attribute_to(name, value)
+    });
+}
+
+/// Sets an attribute to a fixed value.
+pub(crate) fn attr_fixed(element: &Element, name: &'static str, value: &'static str) {
+    let (name, value) = (name_at(name), name_at(value));
+    NAMES.with(|names| {
+        let names = names.borrow();
+        let element = element.unchecked_ref::<Named>();
+        element.set_attribute(&names[name].1, &names[value].1);
+    });
 }
 
 /// Appends `child` to `parent`.
@@ -126,17 +185,27 @@ pub(crate) fn append(parent: &Node, child: &Node) {
 }
 
 /// An element holding only text.
-pub(crate) fn text_el(doc: &Document, tag: &str, class: Option<&str>, text: &str) -> Element {
+pub(crate) fn text_el(
+    doc: &Document,
+    tag: &'static str,
+    class: Option<&'static str>,
+    text: &str,
+) -> Element {
     let element = el(doc, tag, class);
     element.set_text_content(Some(text));
     element
 }
 
 /// A `<button type=button>` with a label and a `data-action`.
-pub(crate) fn button(doc: &Document, class: Option<&str>, label: &str, action: &str) -> Element {
+pub(crate) fn button(
+    doc: &Document,
+    class: Option<&'static str>,
+    label: &str,
+    action: &'static str,
+) -> Element {
     let button = text_el(doc, "button", class, label);
-    attr(&button, "type", "button");
-    attr(&button, "data-action", action);
+    attr_fixed(&button, "type", "button");
+    attr_fixed(&button, "data-action", action);
     button
 }
 
@@ -168,23 +237,23 @@ pub(crate) fn mount(root: &web_sys::ShadowRoot) -> Result<Slots, JsValue> {
     root.set_text_content(None);
     append(root, text_el(&doc, "style", None, STYLE).as_ref());
     let frame = el(&doc, "div", Some("roster"));
-    attr(&frame, "part", "container");
+    attr_fixed(&frame, "part", "container");
     append(root, &frame);
-    let slot = |class: &str| -> Result<Element, JsValue> {
+    let slot = |class: &'static str| -> Result<Element, JsValue> {
         let element = el(&doc, "div", Some(class));
         append(&frame, &element);
         Ok(element)
     };
     let header = slot("header-slot")?;
     let toolbar = slot("toolbar")?;
-    attr(&toolbar, "part", "toolbar");
+    attr_fixed(&toolbar, "part", "toolbar");
     let table = slot("table-wrap")?;
     let pager = slot("pager")?;
-    attr(&pager, "part", "pager");
+    attr_fixed(&pager, "part", "pager");
     let toasts = el(&doc, "div", Some("toasts"));
-    attr(&toasts, "part", "toasts");
-    attr(&toasts, "role", "status");
-    attr(&toasts, "aria-live", "polite");
+    attr_fixed(&toasts, "part", "toasts");
+    attr_fixed(&toasts, "role", "status");
+    attr_fixed(&toasts, "aria-live", "polite");
     append(root, &toasts);
     Ok(Slots {
         header,
@@ -213,7 +282,7 @@ pub(crate) fn render(shared: &Shared) -> Result<(), JsValue> {
         };
         let note = text_el(&doc, "p", Some(class), message);
         if state.error.is_some() {
-            attr(&note, "role", "alert");
+            attr_fixed(&note, "role", "alert");
         }
         append(&slots.table, &note);
         return Ok(());
@@ -229,17 +298,17 @@ pub(crate) fn render(shared: &Shared) -> Result<(), JsValue> {
 
 fn header(doc: &Document, slot: &Element, org: &Org, viewer: &str, locale: &Locale) {
     let header = el(doc, "header", None);
-    attr(&header, "part", "header");
+    attr_fixed(&header, "part", "header");
     append(
         &header,
         text_el(doc, "h2", None, locale.words.title).as_ref(),
     );
     let usage = org.seat_usage();
     let seats = el(doc, "div", Some("seats"));
-    attr(&seats, "part", "seats");
+    attr_fixed(&seats, "part", "seats");
     let meter = el(doc, "meter", None);
-    attr(&meter, "part", "seat-meter");
-    attr(&meter, "min", "0");
+    attr_fixed(&meter, "part", "seat-meter");
+    attr_fixed(&meter, "min", "0");
     attr(&meter, "max", &usage.purchased.to_string());
     attr(&meter, "value", &usage.held.to_string());
     let label = locale.seat_usage(usage.held, usage.purchased);
@@ -257,8 +326,8 @@ fn header(doc: &Document, slot: &Element, org: &Org, viewer: &str, locale: &Loca
             locale.words.invite_user,
             "invite",
         );
-        attr(&invite, "part", "invite-button");
-        attr(&invite, "aria-haspopup", "dialog");
+        attr_fixed(&invite, "part", "invite-button");
+        attr_fixed(&invite, "aria-haspopup", "dialog");
         append(&header, &invite);
     }
     append(slot, &header);
@@ -288,8 +357,8 @@ fn toolbar(
     let search: HtmlInputElement = el(doc, "input", None).unchecked_into();
     search.set_type("search");
     search.set_placeholder(w.search_placeholder);
-    attr(&search, "part", "search");
-    attr(&search, "data-filter", "search");
+    attr_fixed(&search, "part", "search");
+    attr_fixed(&search, "data-filter", "search");
     search.set_value(query.search.as_deref().unwrap_or(""));
     append(&search_label, &search);
     append(slot, &search_label);
@@ -358,9 +427,9 @@ fn select(
     append(&label, &doc.create_text_node(title));
     let select: HtmlSelectElement = el(doc, "select", None).unchecked_into();
     attr(&select, "data-filter", filter);
-    attr(&select, "part", "filter");
+    attr_fixed(&select, "part", "filter");
     let blank = text_el(doc, "option", None, any);
-    attr(&blank, "value", "");
+    attr_fixed(&blank, "value", "");
     append(&select, &blank);
     for (value, text) in options {
         let option = text_el(doc, "option", None, text);
@@ -384,7 +453,7 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
     let w = locale.words;
     let viewer = state.viewer.as_deref().unwrap_or("");
     let table = el(&doc, "table", None);
-    attr(&table, "part", "table");
+    attr_fixed(&table, "part", "table");
     append(&table, text_el(&doc, "caption", None, w.caption).as_ref());
     let head = el(&doc, "thead", None);
     let row = el(&doc, "tr", None);
@@ -400,7 +469,7 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
     ];
     for (title, key) in columns {
         let th = el(&doc, "th", None);
-        attr(&th, "scope", "col");
+        attr_fixed(&th, "scope", "col");
         match key {
             Some(key) => {
                 let sort_state = match (state.query.sort == key, state.query.order) {
@@ -429,7 +498,7 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
             let message = if filtered { w.no_match } else { w.no_users };
             let tr = el(&doc, "tr", None);
             let td = text_el(&doc, "td", Some("state"), message);
-            attr(&td, "colspan", "8");
+            attr_fixed(&td, "colspan", "8");
             append(&tr, &td);
             append(&body, &tr);
         }
@@ -469,20 +538,20 @@ pub(crate) fn render_table(shared: &Shared) -> Result<(), JsValue> {
             append(pager, text_el(&doc, "span", None, &range).as_ref());
             let previous = button(&doc, None, w.previous, "previous");
             if state.earlier.is_empty() {
-                attr(&previous, "disabled", "");
+                attr_fixed(&previous, "disabled", "");
             }
             append(pager, &previous);
             let next = button(&doc, None, w.next, "next");
             match &page.next_cursor {
                 Some(cursor) => attr(&next, "data-cursor", cursor),
-                None => attr(&next, "disabled", ""),
+                None => attr_fixed(&next, "disabled", ""),
             }
             append(pager, &next);
         }
         Err(e) => {
             let tr = el(&doc, "tr", None);
             let td = text_el(&doc, "td", Some("state error"), &e.to_string());
-            attr(&td, "colspan", "8");
+            attr_fixed(&td, "colspan", "8");
             append(&tr, &td);
             append(&body, &tr);
         }
@@ -538,12 +607,12 @@ impl Row<'_> {
         let (org, locale) = (self.org, self.locale);
         let w = locale.words;
         let tr = el(doc, "tr", None);
-        attr(&tr, "part", "row");
+        attr_fixed(&tr, "part", "row");
         attr(&tr, "data-user", user.id.as_str());
         let name = el(doc, "td", None);
         let who = el(doc, "div", Some("who"));
         let avatar = text_el(doc, "span", Some("avatar"), &initials(user));
-        attr(&avatar, "aria-hidden", "true");
+        attr_fixed(&avatar, "aria-hidden", "true");
         append(&who, &avatar);
         let names = el(doc, "div", None);
         append(
@@ -559,9 +628,9 @@ impl Row<'_> {
         append(&tr, &name);
 
         let status = el(doc, "td", None);
-        let badge_class = format!("badge {}", user.status.as_str());
-        let badge = text_el(doc, "span", Some(&badge_class), locale.status(user.status));
-        attr(&badge, "part", "badge");
+        let badge = text_el(doc, "span", None, locale.status(user.status));
+        badge.set_class_name(&format!("badge {}", user.status.as_str()));
+        attr_fixed(&badge, "part", "badge");
         append(&status, &badge);
         append(&tr, &status);
 
@@ -592,7 +661,7 @@ impl Row<'_> {
 
         let cell = el(doc, "td", None);
         let actions = el(doc, "div", Some("actions"));
-        attr(&actions, "part", "actions");
+        attr_fixed(&actions, "part", "actions");
         let shown_name = display_name(user);
         for action in row_actions(self.may, self.viewer, user, pending) {
             let destructive = is_destructive(action);
@@ -602,7 +671,7 @@ impl Row<'_> {
             attr(&b, "data-user", user.id.as_str());
             attr(&b, "aria-label", &format!("{label}: {shown_name}"));
             if matches!(action, "roles" | "devices") || destructive {
-                attr(&b, "aria-haspopup", "dialog");
+                attr_fixed(&b, "aria-haspopup", "dialog");
             }
             append(&actions, &b);
         }
@@ -617,7 +686,7 @@ pub(crate) fn toast(shared: &Shared, message: &str, error: bool) {
     let Ok(doc) = document(shared) else { return };
     let class = if error { "toast error" } else { "toast" };
     let toast = text_el(&doc, "div", Some(class), message);
-    attr(&toast, "part", "toast");
+    attr_fixed(&toast, "part", "toast");
     append(&shared.slots.toasts, &toast);
     let remove = Closure::once_into_js(move || toast.remove());
     if let Some(window) = web_sys::window() {
