@@ -4,10 +4,10 @@
 //   node bench/element.mjs <dist dir> <org document> <the same, compact> <results.json>
 //
 // Timed in the page with performance.now(), each figure the fastest, the median and the 95th
-// percentile of 50 runs after 3 warm-ups: "draw" is from the compact document's bytes in
-// memory (the data received: what GET /directory sends the element) to the first page of the
-// table in the DOM, which includes the engine reading and checking the whole org; "sort" and
-// "filter" are one header click's and one filter's redraw.
+// percentile of 50 runs after 3 warm-ups, each run a task after the last: "draw" is from the
+// compact document's bytes in memory (the data received: what GET /directory sends the
+// element) to the first page of the table in the DOM, which includes the engine reading and
+// checking the whole org; "sort" and "filter" are one header click's and one filter's redraw.
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';

@@ -31,9 +31,12 @@ def element_section(e, w):
     w("## The element in headless Chromium")
     w("")
     w("`./scripts/bench-element.sh` (also run by `./scripts/bench.sh`): `<roster-users>` as "
-      "`scripts/build-element.sh` builds it (the `wasm` profile, `wasm-bindgen --target web`, "
-      "`wasm-opt -Oz --converge`, the scripts minified by esbuild), the engine inside, without field "
-      "paths in JSON document errors (the `field-paths` feature, off for the element).")
+      "`scripts/build-element.sh` builds it: the `wasm` profile (`opt-level = \"z\"`, fat LTO) "
+      "on the pinned nightly in `scripts/env.sh`, with the standard library rebuilt for size "
+      "(`-Z build-std`, `optimize_for_size`) and panics that trap at once; plain Wasm plus bulk "
+      "memory; `wasm-bindgen --target web`, `wasm-opt -Oz --converge`, the scripts minified by "
+      "esbuild. The engine is inside, without field paths in JSON document errors (the "
+      "`field-paths` feature, off for the element).")
     w("")
     w("| file | raw | gzip -9 |")
     w("|---|---|---|")
@@ -46,7 +49,10 @@ def element_section(e, w):
     w(f"On a {e['users']:,}-user org (`roster demo --users {e['users']} --seed 7`), in "
       f"Chromium {e.get('chromium', '')} driven by playwright-core, timed in the page with "
       f"`performance.now()`: the fastest, median and 95th percentile of {e['draw']['runs']} "
-      "runs after 3 warm-ups. \"Draw\" starts from the org's compact document in memory (the "
+      "runs after 3 warm-ups, each run a task after the one before (as clicks and network "
+      "answers come), so what the element leaves to a timer, such as freeing the org a new one "
+      "replaced, is not inside the next run. \"Draw\" starts from the org's compact document "
+      "in memory (the "
       "data received: what `GET /directory` sends with `Accept: application/vnd.roster.org`, "
       f"{mib(docs.get('compact', 0))} here against {mib(docs.get('json', 0))} of JSON) and ends "
       "with the first page of 50 rows in the DOM: the engine reads and checks the whole org, "
@@ -71,7 +77,10 @@ def element_section(e, w):
     w("")
     w("The machine is shared: for one build, every median here moved by up to a third across "
       "reruns within an hour, so compare builds side by side, in one sitting. Where the bytes "
-      "go: `twiggy top` on the `.wasm` before `wasm-opt` (it keeps the names).")
+      "go: `twiggy top` on the `.wasm` before `wasm-opt` (it keeps the names); where the time "
+      "goes: "
+      "Chromium's sampling profiler (over the DevTools protocol) on a build whose `wasm-opt` "
+      "keeps the names (`-g`).")
 
 
 m, s, load, mem = native["machine"], native["scenario"], native["load"], native["memory"]

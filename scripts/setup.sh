@@ -17,8 +17,8 @@ fi
 # formatting they pull in. It needs only the toolchain's source, not a Wasm target of its own.
 # The pin lives in scripts/env.sh (ROSTER_NIGHTLY); tests and every other build use stable.
 source scripts/env.sh
-if ! rustup run "$ROSTER_NIGHTLY" rustc --print sysroot >/dev/null 2>&1 ||
-  [ ! -d "$(rustup run "$ROSTER_NIGHTLY" rustc --print sysroot)/lib/rustlib/src/rust/library" ]; then
+sysroot=$(rustup run "$ROSTER_NIGHTLY" rustc --print sysroot 2>/dev/null || true)
+if [ -z "$sysroot" ] || [ ! -d "$sysroot/lib/rustlib/src/rust/library" ]; then
   log "installing the $ROSTER_NIGHTLY toolchain with its source, for the element's size build"
   rustup toolchain install "$ROSTER_NIGHTLY" --profile minimal --component rust-src
 fi

@@ -162,7 +162,7 @@ pub(crate) fn open_invite(shared: &Shared, opener: &Element) {
         append(&label, &doc.create_text_node(w.emails_label));
         let emails: HtmlTextAreaElement = el(&doc, "textarea", None).unchecked_into();
         emails.set_name("emails");
-        attr(
+        attr_fixed(
             &emails,
             "aria-describedby",
             "roster-invite-hint roster-error-emails",
@@ -214,10 +214,10 @@ pub(crate) fn open_roles(shared: &Shared, user_id: &str, opener: &Element) {
             let direct = user.roles.contains(key.as_str());
             // Roles that come from a group are shown, with the group, but can't be taken
             // away here: that is a change to the group.
-            let via: Vec<String> = held
+            let via: Vec<&str> = held
                 .iter()
                 .filter(|g| g.role.as_str() == key && !g.via.is_empty())
-                .filter_map(|g| g.via.first().map(|v| v.to_string()))
+                .filter_map(|g| g.via.first().map(|v| v.as_str()))
                 .collect();
             let text = match via.is_empty() {
                 true => name,

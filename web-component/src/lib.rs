@@ -544,11 +544,14 @@ fn free_later(state: &Rc<RefCell<State>>, replaced: Option<Org>) {
         // The timer set for it is still to run, and will free this one instead.
         return;
     }
-    let state = Rc::clone(state);
-    let free = Closure::once_into_js(move || drop(state.borrow_mut().replaced.take()));
-    if let Some(window) = web_sys::window() {
-        let _ =
-            window.set_timeout_with_callback_and_timeout_and_arguments_0(free.unchecked_ref(), 0);
+    let timer = Rc::clone(state);
+    let free = Closure::once_into_js(move || drop(timer.borrow_mut().replaced.take()));
+    let set = web_sys::window().map(|window| {
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(free.unchecked_ref(), 0)
+    });
+    if !matches!(set, Some(Ok(_))) {
+        // No timer will run: free it now rather than keep it (and the state) for good.
+        drop(state.borrow_mut().replaced.take());
     }
 }
 

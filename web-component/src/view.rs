@@ -129,24 +129,27 @@ thread_local! {
     };
 }
 
-/// Where `name` is among [`NAMES`], which it joins the first time it is asked for.
-fn name_at(name: &'static str) -> usize {
+/// Where `name` is among [`NAMES`], which it joins the first time it is asked for. (None
+/// only if drawing were re-entered from a JS call made while the names are lent out; the
+/// built-in elements drawn here call nothing back, but a fresh string is then used.)
+fn name_at(name: &'static str) -> Option<usize> {
     NAMES.with(|names| {
-        let mut names = names.borrow_mut();
-        names
-            .iter()
-            .position(|(n, _)| *n == name)
-            .unwrap_or_else(|| {
-                names.push((name, JsValue::from_str(name)));
-                names.len() - 1
-            })
+        let mut names = names.try_borrow_mut().ok()?;
+        let at = names.iter().position(|(n, _)| *n == name);
+        Some(at.unwrap_or_else(|| {
+            names.push((name, JsValue::from_str(name)));
+            names.len() - 1
+        }))
     })
 }
 
 /// Calls `f` with `name` as a JS string.
 fn with_name<R>(name: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
     let at = name_at(name);
-    NAMES.with(|names| f(&names.borrow()[at].1))
+    NAMES.with(|names| match (at, names.try_borrow()) {
+        (Some(at), Ok(names)) => f(&names[at].1),
+        _ => f(&JsValue::from_str(name)),
+    })
 }
 
 /// A new element with a tag and perhaps a class.
@@ -171,11 +174,11 @@ pub(crate) fn attr(element: &Element, name: &'static str, value: &str) {
 
 /// Sets an attribute to a fixed value.
 pub(crate) fn attr_fixed(element: &Element, name: &'static str, value: &'static str) {
-    let (name, value) = (name_at(name), name_at(value));
-    NAMES.with(|names| {
-        let names = names.borrow();
-        let element = element.unchecked_ref::<Named>();
-        element.set_attribute(&names[name].1, &names[value].1);
+    let element = element.unchecked_ref::<Named>();
+    let (at_name, at_value) = (name_at(name), name_at(value));
+    NAMES.with(|names| match (at_name, at_value, names.try_borrow()) {
+        (Some(n), Some(v), Ok(names)) => element.set_attribute(&names[n].1, &names[v].1),
+        _ => element.set_attribute(&JsValue::from_str(name), &JsValue::from_str(value)),
     });
 }
 
@@ -239,16 +242,16 @@ pub(crate) fn mount(root: &web_sys::ShadowRoot) -> Result<Slots, JsValue> {
     let frame = el(&doc, "div", Some("roster"));
     attr_fixed(&frame, "part", "container");
     append(root, &frame);
-    let slot = |class: &'static str| -> Result<Element, JsValue> {
+    let slot = |class: &'static str| {
         let element = el(&doc, "div", Some(class));
         append(&frame, &element);
-        Ok(element)
+        element
     };
-    let header = slot("header-slot")?;
-    let toolbar = slot("toolbar")?;
+    let header = slot("header-slot");
+    let toolbar = slot("toolbar");
     attr_fixed(&toolbar, "part", "toolbar");
-    let table = slot("table-wrap")?;
-    let pager = slot("pager")?;
+    let table = slot("table-wrap");
+    let pager = slot("pager");
     attr_fixed(&pager, "part", "pager");
     let toasts = el(&doc, "div", Some("toasts"));
     attr_fixed(&toasts, "part", "toasts");

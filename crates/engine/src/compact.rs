@@ -572,6 +572,17 @@ mod tests {
             let refused = OrgDocument::from_compact(&bytes[..end]);
             assert!(refused.is_err(), "accepted {end} of {} bytes", bytes.len());
         }
+        // Cut inside the last user's email: the refusal names it, not what would follow.
+        let email = sample().users[19].email.as_str().to_owned();
+        let at = bytes
+            .windows(email.len())
+            .position(|w| w == email.as_bytes())
+            .unwrap_or(0);
+        let refused = OrgDocument::from_compact(&bytes[..at + 2]).err();
+        assert_eq!(
+            refused.map(|e| (e.path, e.message)),
+            Some(("users[19].email".into(), "the document ends early".into()))
+        );
         let mut longer = bytes.clone();
         longer.push(0);
         let refused = OrgDocument::from_compact(&longer).err();
@@ -594,6 +605,16 @@ mod tests {
             .unwrap_or(0);
         let mut broken = bytes.clone();
         broken[at..at + bad.len()].copy_from_slice(bad.as_bytes());
+        let refused = OrgDocument::from_compact(&broken).err();
+        assert_eq!(refused.map(|e| e.path), Some("users[3].email".to_owned()));
+
+        // With a later field broken too, the first refusal is still the one told.
+        let later = doc.users[5].email.as_str().to_owned();
+        let at = broken
+            .windows(later.len())
+            .position(|w| w == later.as_bytes())
+            .unwrap_or(0);
+        broken[at..at + later.len()].copy_from_slice(later.replacen('@', " ", 1).as_bytes());
         let refused = OrgDocument::from_compact(&broken).err();
         assert_eq!(refused.map(|e| e.path), Some("users[3].email".to_owned()));
 

@@ -322,9 +322,9 @@ impl Org {
         self.users.get(id)
     }
 
-    /// A user by email (normalised before the lookup). A scan, not an index: it is asked once
-    /// per invited person, costs microseconds at 10,000 users, and an index would be built
-    /// (and its emails copied) every time an org is loaded, which is far more often.
+    /// A user by email (normalised before the lookup). A scan, not an index: an index would be
+    /// built (and its emails copied) every time an org is loaded, far more often than anyone
+    /// is looked up by email; an invitation batch looks all its people up in one scan.
     pub fn user_by_email(&self, email: &str) -> Option<&User> {
         let email = Email::new(email).ok()?;
         self.users.values().find(|u| u.email == email)

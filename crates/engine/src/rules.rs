@@ -801,6 +801,7 @@ fn invite(
     }
 
     // Check every invitation before creating any, so a batch is all or nothing.
+    let holders = holders_of(tx.org, specs);
     let mut seen = KeySet::new();
     let mut needed: KeySet<&str> = KeySet::new();
     for (i, spec) in specs.iter().enumerate() {
@@ -817,11 +818,11 @@ fn invite(
             &format!("invitations[{i}].groups"),
             limits::GROUPS_PER_USER,
         )?;
-        if let Some(user) = tx.org.user_by_email(spec.email.as_str()) {
-            if user.status != Status::Deactivated {
+        if let Some((_, status)) = holders[i] {
+            if status != Status::Deactivated {
                 return Err(CommandError::EmailTaken {
                     email: spec.email.to_string(),
-                    status: user.status,
+                    status,
                 });
             }
         }
@@ -833,12 +834,8 @@ fn invite(
     auth.require_all(needed)?;
 
     let now = ctx.now;
-    for spec in specs {
-        let existing = tx
-            .org
-            .user_by_email(spec.email.as_str())
-            .map(|u| u.id.clone());
-        let user_id = match existing {
+    for (spec, holder) in specs.iter().zip(holders) {
+        let user_id = match holder.map(|(id, _)| id) {
             Some(id) => {
                 // A deactivated member invited back keeps their id and history.
                 let user = tx.user_mut(id.as_str())?;
@@ -893,6 +890,25 @@ fn invite(
         });
     }
     Ok(())
+}
+
+/// For each invitation, the id and status of the user who holds its email already, if one
+/// does: one pass over the org's users for the whole batch, where a look-up per person would
+/// scan them all a hundred times.
+fn holders_of(org: &Org, specs: &[InviteSpec]) -> Vec<Option<(UserId, Status)>> {
+    let wanted: KeySet<&str> = specs.iter().map(|spec| spec.email.as_str()).collect();
+    let mut holders = vec![None; specs.len()];
+    for user in org.users.values() {
+        if wanted.contains(user.email.as_str()) {
+            // Every invitation with this email (a batch naming it twice is refused, later).
+            for (holder, spec) in holders.iter_mut().zip(specs) {
+                if spec.email == user.email {
+                    *holder = Some((user.id.clone(), user.status));
+                }
+            }
+        }
+    }
+    holders
 }
 
 fn accept(

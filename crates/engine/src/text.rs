@@ -573,6 +573,22 @@ mod tests {
         ] {
             assert!(!plainly_valid_email(email), "{email}");
         }
+        // Each length limit, on both sides: the shortcut refuses past it as the rule does.
+        let local = |n: usize| format!("{}@x.io", "a".repeat(n));
+        assert!(plainly_valid_email(&local(64)) && !plainly_valid_email(&local(65)));
+        let label = |n: usize| format!("a@{}.io", "b".repeat(n));
+        assert!(plainly_valid_email(&label(63)) && !plainly_valid_email(&label(64)));
+        let whole = |n: usize| format!("a@{}io", "b.".repeat(n));
+        assert_eq!((whole(125).len(), whole(126).len()), (254, 256));
+        assert!(plainly_valid_email(&whole(125)) && !plainly_valid_email(&whole(126)));
+        for n in [64, 65] {
+            assert_eq!(
+                plainly_valid_email(&local(n)),
+                email_rule(&local(n)).is_ok()
+            );
+        }
+        let long = "x".repeat(100);
+        assert!(plainly_valid_line(&long, 100) && !plainly_valid_line(&format!("{long}x"), 100));
         assert!(plainly_valid_line("Ada Lovelace", 100));
         assert!(!plainly_valid_line(" Ada", 100) && !plainly_valid_line("<b>", 100));
         assert!(!plainly_valid_line("", 100) && !plainly_valid_line("Ada", 2));
