@@ -87,9 +87,30 @@ const browser = await chromium.launch({
 });
 try {
   const tab = await browser.newPage();
+  // ROSTER_PROFILE=1: Chromium's sampling profiler over the whole page, and the functions
+  // that took the most time themselves printed to stderr (their names need a `.wasm` that
+  // kept them: ROSTER_KEEP_NAMES=1 for scripts/build-element.sh). The timings are then slower.
+  const cdp = process.env.ROSTER_PROFILE ? await tab.context().newCDPSession(tab) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    await cdp.send('Profiler.start');
+  }
   await tab.goto(`http://127.0.0.1:${server.address().port}/`);
   await tab.waitForFunction(() => window.results, null, { timeout: 120_000 });
   const speed = await tab.evaluate(() => window.results);
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const nodes = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+    const own = new Map();
+    profile.samples.forEach((id, i) => {
+      const frame = nodes.get(id);
+      const name = frame.functionName || frame.url;
+      own.set(name, (own.get(name) ?? 0) + profile.timeDeltas[i] / 1000);
+    });
+    const top = [...own].sort((a, b) => b[1] - a[1]).slice(0, 30);
+    for (const [name, ms] of top) console.error(`${ms.toFixed(1).padStart(9)} ms  ${name}`);
+  }
   const users = org.users.length;
   const chromium = browser.version();
   const document_bytes = { json: Buffer.byteLength(JSON.stringify(org)), compact: orgBytes.length };

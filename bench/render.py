@@ -73,14 +73,14 @@ def element_section(e, w):
           f"| ≤ {target} ms: {verdict} |")
     w("")
     verdict = "pass" if total <= 100_000 else "MISS"
-    w(f"Target: at most 100 KB gzipped for the `.wasm` and its JS: {kb(total)} ({verdict}).")
+    w(f"Target: at most 100 KB gzipped for the `.wasm` and its JS: {kb(total)}, {total:,} bytes "
+      f"({verdict}).")
     w("")
     w("The machine is shared: for one build, every median here moved by up to a third across "
       "reruns within an hour, so compare builds side by side, in one sitting. Where the bytes "
       "go: `twiggy top` on the `.wasm` before `wasm-opt` (it keeps the names); where the time "
-      "goes: "
-      "Chromium's sampling profiler (over the DevTools protocol) on a build whose `wasm-opt` "
-      "keeps the names (`-g`).")
+      "goes: `ROSTER_KEEP_NAMES=1 ROSTER_PROFILE=1 ./scripts/bench-element.sh`, which prints "
+      "the functions Chromium's sampling profiler found the most time in.")
 
 
 m, s, load, mem = native["machine"], native["scenario"], native["load"], native["memory"]

@@ -23,7 +23,10 @@ RUSTFLAGS="${flags[*]}" cargo "+$ROSTER_NIGHTLY" build --quiet -p roster-element
   -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
 wasm-bindgen --target web --out-dir "$out/roster" \
   target/element/wasm32-unknown-unknown/wasm/roster_element.wasm
-wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int \
+# ROSTER_KEEP_NAMES=1 keeps the functions' names, for a profile (bench/element.mjs).
+names=()
+if [ -n "${ROSTER_KEEP_NAMES:-}" ]; then names=(-g); fi
+wasm-opt -Oz --converge "${names[@]}" --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals \
   "$out/roster/roster_element_bg.wasm" -o "$out/roster/roster_element_bg.wasm"
 # The folder is also the npm package: the loader, its types and package.json. Both scripts
