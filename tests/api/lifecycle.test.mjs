@@ -542,6 +542,24 @@ describe('audit, export and import, API keys', () => {
     assertProblem(await w.api('GET', '/v1/orgs/keys/me', { token: key.key }), 401, 'unauthorized');
     assert.ok(assertOk(await o.call('usr_owner', 'GET', '/api-keys')).api_keys.find((k) => k.id === key.id).revoked_at);
     assertProblem(await o.call('usr_owner', 'DELETE', `/api-keys/${key.id}`), 404, 'not_found');
+
+    // Both are in the audit log, newest first, once each (the refused second revocation adds
+    // nothing), as the person who did them, and without the secret or its hash.
+    const log = await auditAll(w, 'keys', o.as('usr_owner'));
+    const logged = log.filter((e) => e.target_kind === 'api_key');
+    assert.deepEqual(logged.map((e) => [e.command, e.target_id]),
+      [['revoke_api_key', key.id], ['create_api_key', key.id]]);
+    assert.ok(logged.every((e) => e.actor.user === 'usr_owner'));
+    const [revocation, creation] = logged;
+    assert.equal(creation.before, null);
+    assert.deepEqual(creation.after,
+      { id: key.id, name: 'ci', created_by: 'usr_owner', created_at: creation.at, revoked_at: null });
+    assert.deepEqual(revocation.before, creation.after);
+    assert.deepEqual(revocation.after, { ...creation.after, revoked_at: revocation.at });
+    assert.deepEqual(log.slice(0, 3).map((e) => e.command),
+      ['revoke_api_key', 'update_user', 'create_api_key'], 'in the order they happened');
+    const text = JSON.stringify(log);
+    assert.ok(!text.includes(key.key.slice(3)) && !text.includes('hash'));
   });
 
   test('an API key can do no more than its maker can now', async () => {

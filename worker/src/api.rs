@@ -9,7 +9,9 @@ use roster_engine::text::UserId;
 use roster_engine::{Command, Org, Status, Timestamp, UserQuery};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
-use worker::{D1Database, Date, Env, Headers, KvStore, Method, Request, Response};
+use worker::{
+    D1Database, D1PreparedStatement, Date, Env, Headers, KvStore, Method, Request, Response,
+};
 
 use crate::auth::{self, Caller, JwtConfig, Via};
 use crate::edge;
@@ -1443,8 +1445,6 @@ async fn list_api_keys(app: &App, caller: &Caller) -> Reply {
     json_response(200, &json!({"api_keys": rows}), None)
 }
 
-// FIXME: creating and revoking API keys is not in the audit log: audit rows are keyed by org
-// version, and keys live beside the org document rather than in it.
 async fn create_api_key(app: &App, req: &mut Request, caller: &Caller) -> Reply {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -1468,7 +1468,7 @@ async fn create_api_key(app: &App, req: &mut Request, caller: &Caller) -> Reply 
     let (secret, _) = roster_engine::token::new_token(&mut entropy).map_err(Problem::internal)?;
     let key = format!("rk_{secret}");
     let id = roster_engine::token::new_id("key", &mut entropy).map_err(Problem::internal)?;
-    prepare(
+    let insert = prepare(
         &app.db,
         "INSERT INTO api_keys (org_id, id, name, hash, created_by, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -1480,9 +1480,10 @@ async fn create_api_key(app: &App, req: &mut Request, caller: &Caller) -> Reply 
             sql_text(caller.user_id.as_str()),
             sql_text(&app.now.to_string()),
         ],
-    )?
-    .run()
-    .await?;
+    )?;
+    // The key and its audit row in one batch: both or neither.
+    let audited = api_key_audit(app, caller, &id, "create_api_key", ApiKeyChange::Created)?;
+    app.db.batch(vec![insert, audited]).await?;
     let body = json!({"id": id, "name": body.name, "key": key, "created_by": caller.user_id});
     json_response(201, &body, None)
 }
@@ -1492,7 +1493,10 @@ async fn revoke_api_key(app: &App, caller: &Caller, id: &str) -> Reply {
         let mut session = store::open(&app.db, &caller.org_id).await?;
         require(&session.loaded()?.org, caller, "api_keys:manage")?;
     }
-    let result = prepare(
+    // The audit row first, from the key as it stands, and only while it is unrevoked; then
+    // the revocation. One batch, so both or neither.
+    let audited = api_key_audit(app, caller, id, "revoke_api_key", ApiKeyChange::Revoked)?;
+    let revoke = prepare(
         &app.db,
         "UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
         &[
@@ -1500,12 +1504,60 @@ async fn revoke_api_key(app: &App, caller: &Caller, id: &str) -> Reply {
             sql_text(id),
             sql_text(&app.now.to_string()),
         ],
-    )?
-    .run()
-    .await?;
-    let changed = result.meta()?.and_then(|m| m.changes).unwrap_or(0);
+    )?;
+    let results = app.db.batch(vec![audited, revoke]).await?;
+    let changed = match results.last() {
+        Some(result) => result.meta()?.and_then(|m| m.changes).unwrap_or(0),
+        None => 0,
+    };
     if changed == 0 {
         return Err(Problem::not_found());
     }
     json_response(200, &json!({"id": id, "revoked_at": app.now}), None)
+}
+
+/// What happened to an API key, for its audit row.
+enum ApiKeyChange {
+    Created,
+    Revoked,
+}
+
+/// The audit row of an API key's creation or revocation: at the org's current version (a key
+/// lives beside the org document, so it makes no new version), after that version's rows,
+/// with the key as it was and is (never its hash). A revocation's row is written only while
+/// the key is unrevoked, so it is written once.
+fn api_key_audit(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    command: &str,
+    change: ApiKeyChange,
+) -> Result<D1PreparedStatement, Problem> {
+    let key = "json_object('id', k.id, 'name', k.name, 'created_by', k.created_by, \
+               'created_at', k.created_at, 'revoked_at', k.revoked_at)";
+    let revoked = "json_object('id', k.id, 'name', k.name, 'created_by', k.created_by, \
+                   'created_at', k.created_at, 'revoked_at', ?3)";
+    let (before, after, unrevoked) = match change {
+        ApiKeyChange::Created => ("NULL", key, ""),
+        ApiKeyChange::Revoked => (key, revoked, " AND k.revoked_at IS NULL"),
+    };
+    let actor = serde_json::to_string(&caller.actor()).map_err(Problem::internal)?;
+    let sql = format!(
+        "INSERT INTO audit (org_id, version, seq, at, command, actor, target_kind, target_id, \
+         before, after) \
+         SELECT ?1, o.version, \
+           COALESCE((SELECT MAX(seq) + 1 FROM audit a \
+                     WHERE a.org_id = ?1 AND a.version = o.version), 0), \
+           ?3, ?4, ?5, 'api_key', ?2, {before}, {after} \
+         FROM orgs o JOIN api_keys k ON k.org_id = o.id \
+         WHERE o.id = ?1 AND k.id = ?2{unrevoked}"
+    );
+    let args = [
+        sql_text(&caller.org_id),
+        sql_text(id),
+        sql_text(&app.now.to_string()),
+        sql_text(command),
+        sql_text(&actor),
+    ];
+    prepare(&app.db, &sql, &args)
 }

@@ -1429,7 +1429,9 @@ fn paths_org_data() -> Value {
             "operationId": "listAudit",
             "tags": ["orgs"],
             "summary": "The audit log, newest first",
-            "description": "Needs `audit:read`. One entry per record a command changed.",
+            "description": "Needs `audit:read`. One entry per record a command changed, and \
+                one per API key created or revoked (at the org's version then: a key is not \
+                part of the org document).",
             "parameters": [
                 param("org"),
                 query("limit", "Entries per page.", json!({
@@ -1861,23 +1863,43 @@ fn schemas_access() -> Value {
 /// What commands change and report, the audit log, API keys and problems.
 fn schemas_changes() -> Value {
     let kinds = ["user", "invitation", "role", "group", "device", "org"];
+    // The log also holds API keys' creation and revocation, which no command reports.
+    let logged = [
+        "user",
+        "invitation",
+        "role",
+        "group",
+        "device",
+        "org",
+        "api_key",
+    ];
+    let change = |kinds: &[&str], logged: bool| {
+        let mut fields = json!({
+            "command": {"type": "string", "description": "The command, e.g. `invite`."},
+            "actor": schema("Actor"),
+            "at": schema("Timestamp"),
+            "target_kind": {"type": "string", "enum": kinds},
+            "target_id": {"type": "string"},
+            "before": {"type": ["object", "null"], "description": "Null when created."},
+            "after": {"type": ["object", "null"], "description": "Null when deleted."},
+        });
+        let mut required = vec!["command", "actor", "at", "target_kind", "target_id"];
+        required.extend(["before", "after"]);
+        if logged {
+            fields["version"] = described("Version", "The org's version the entry belongs to.");
+            fields["seq"] = json!({"type": "integer", "minimum": 0,
+                "description": "Its place among the version's entries."});
+            required.extend(["version", "seq"]);
+        }
+        object(&required, fields)
+    };
     json!({
         "Actor": {"oneOf": [
             {"const": "system"},
             strict(&["user"], json!({"user": schema("Id")})),
         ]},
-        "Event": object(
-            &["command", "actor", "at", "target_kind", "target_id", "before", "after"],
-            json!({
-                "command": {"type": "string", "description": "The command, e.g. `invite`."},
-                "actor": schema("Actor"),
-                "at": schema("Timestamp"),
-                "target_kind": {"type": "string", "enum": kinds},
-                "target_id": {"type": "string"},
-                "before": {"type": ["object", "null"], "description": "Null when created."},
-                "after": {"type": ["object", "null"], "description": "Null when deleted."},
-            }),
-        ),
+        "Event": change(&kinds, false),
+        "AuditEntry": change(&logged, true),
         "Note": strict(&["note", "user_id"], json!({
             "note": {"const": "no_seat_free"},
             "user_id": schema("Id"),
@@ -1910,13 +1932,7 @@ fn schemas_changes() -> Value {
             }),
         ),
         "AuditPage": object(&["entries", "next_cursor"], json!({
-            "entries": list_max(json!({"allOf": [schema("Event"), object(&["version", "seq"],
-                json!({
-                    "version": described("Version", "The version the change made."),
-                    "seq": {"type": "integer", "minimum": 0, "description": "Its place among \
-                        the version's changes."},
-                }),
-            )]}), 500),
+            "entries": list_max(schema("AuditEntry"), 500),
             "next_cursor": {"type": ["string", "null"], "description": "Null on the last page."},
         })),
         "ApiKey": object(&["id", "name", "created_by", "created_at", "revoked_at"], json!({
