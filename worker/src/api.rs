@@ -1482,7 +1482,7 @@ async fn create_api_key(app: &App, req: &mut Request, caller: &Caller) -> Reply 
         ],
     )?;
     // The key and its audit row in one batch: both or neither.
-    let audited = api_key_audit(app, caller, &id, "create_api_key", ApiKeyChange::Created)?;
+    let audited = api_key_audit(app, caller, &id, ApiKeyChange::Created)?;
     app.db.batch(vec![insert, audited]).await?;
     let body = json!({"id": id, "name": body.name, "key": key, "created_by": caller.user_id});
     json_response(201, &body, None)
@@ -1495,7 +1495,7 @@ async fn revoke_api_key(app: &App, caller: &Caller, id: &str) -> Reply {
     }
     // The audit row first, from the key as it stands, and only while it is unrevoked; then
     // the revocation. One batch, so both or neither.
-    let audited = api_key_audit(app, caller, id, "revoke_api_key", ApiKeyChange::Revoked)?;
+    let audited = api_key_audit(app, caller, id, ApiKeyChange::Revoked)?;
     let revoke = prepare(
         &app.db,
         "UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
@@ -1530,16 +1530,15 @@ fn api_key_audit(
     app: &App,
     caller: &Caller,
     id: &str,
-    command: &str,
     change: ApiKeyChange,
 ) -> Result<D1PreparedStatement, Problem> {
     let key = "json_object('id', k.id, 'name', k.name, 'created_by', k.created_by, \
                'created_at', k.created_at, 'revoked_at', k.revoked_at)";
     let revoked = "json_object('id', k.id, 'name', k.name, 'created_by', k.created_by, \
                    'created_at', k.created_at, 'revoked_at', ?3)";
-    let (before, after, unrevoked) = match change {
-        ApiKeyChange::Created => ("NULL", key, ""),
-        ApiKeyChange::Revoked => (key, revoked, " AND k.revoked_at IS NULL"),
+    let (command, before, after, unrevoked) = match change {
+        ApiKeyChange::Created => ("create_api_key", "NULL", key, ""),
+        ApiKeyChange::Revoked => ("revoke_api_key", key, revoked, " AND k.revoked_at IS NULL"),
     };
     let actor = serde_json::to_string(&caller.actor()).map_err(Problem::internal)?;
     let sql = format!(
