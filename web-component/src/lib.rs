@@ -535,8 +535,8 @@ impl RosterUsers {
 
 /// Frees an org replaced by a newer one after the newer one is drawn, from a timer: at 10,000
 /// users freeing one is a few milliseconds that the viewer need not wait for. At most one
-/// waits; a second replaced before the timer ran frees the first at once, so loads that come
-/// back to back hold no more memory than two orgs.
+/// waits; a second replaced before the timer ran frees the first at once, so however fast
+/// loads come, one replaced org at most is held besides the one shown.
 fn free_later(state: &Rc<RefCell<State>>, replaced: Option<Org>) {
     let Some(replaced) = replaced else { return };
     let waiting = state.borrow_mut().replaced.replace(replaced);
