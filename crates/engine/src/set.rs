@@ -5,9 +5,9 @@
 //! such set, which at 10,000 users is most of the org's memory. A sorted vector holds the same
 //! set in a tenth of the space, answers `contains` by binary search, and serialises as a list.
 //! (A transaction's set of touched records is one too: records are mostly touched in key
-//! order, so insertions mostly land at the end.) The sorts and [`first_repeat`] are here rather than the
-//! standard library's sorts and hash sets because each of those, per type, is kilobytes of
-//! the element's `.wasm`.
+//! order, so insertions mostly land at the end.) The sorts and [`first_repeat`] are here
+//! rather than the standard library's sorts and hash sets because each of those, per type,
+//! is kilobytes of the element's `.wasm`.
 
 use std::borrow::Borrow;
 
